@@ -1,0 +1,29 @@
+namespace TreeReward;
+
+/// <summary>Base of the exceptions TreeReward throws for bad input; the CLI turns them into a one-line message and exit code 2.</summary>
+public abstract class TreeRewardException : Exception
+{
+    protected TreeRewardException(string message, Exception? inner = null) : base(message, inner) { }
+}
+
+/// <summary>A data file (CSV, JSON Lines, ...) could not be read: the message names the file, line and field.</summary>
+public sealed class DatasetFormatException : TreeRewardException
+{
+    public DatasetFormatException(string message, Exception? inner = null) : base(message, inner) { }
+
+    /// <summary>Builds the conventional message <c>file 'F' line L: "field" is V, expected E</c>.</summary>
+    public static DatasetFormatException At(string file, long line, string message) =>
+        new($"file '{file}' line {line}: {message}");
+}
+
+/// <summary>A model file (tree.json, ...) is malformed or of an unknown format version.</summary>
+public sealed class ModelFormatException : TreeRewardException
+{
+    public ModelFormatException(string message, Exception? inner = null) : base(message, inner) { }
+}
+
+/// <summary>Training data or options are invalid (NaN feature, negative weight, mismatched lengths, ...).</summary>
+public sealed class TrainingDataException : TreeRewardException
+{
+    public TrainingDataException(string message, Exception? inner = null) : base(message, inner) { }
+}
