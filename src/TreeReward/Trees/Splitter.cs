@@ -99,40 +99,18 @@ internal sealed class ExactSplitter<TImpurity> : ISplitter where TImpurity : str
 
     public SplitRecord NodeSplit(double impurity, ref int nConstantFeatures)
     {
-        int start = _start, end = _end, nFeatures = _in.NFeatures, n = _in.NRows;
+        int start = _start, end = _end, n = _in.NRows;
         float[] x = _in.X;
         var best = SplitRecord.None(end);
         double bestProxy = double.NegativeInfinity;
 
-        int nVisited = 0, nFoundConstants = 0, nDrawnConstants = 0;
-        int nKnownConstants = nConstantFeatures, nTotalConstants = nKnownConstants;
-        int fI = nFeatures;
-        while (fI > nTotalConstants && (nVisited < nFeatures || nVisited <= nFoundConstants + nDrawnConstants))
+        FeatureVisitor.Visit(_features, _constantFeatures, ref nConstantFeatures, ref _rand, feature =>
         {
-            nVisited++;
-            int fJ = SklearnRandom.RandInt(nDrawnConstants, fI - nFoundConstants, ref _rand);
-            if (fJ < nKnownConstants)
-            {
-                (_features[nDrawnConstants], _features[fJ]) = (_features[fJ], _features[nDrawnConstants]);
-                nDrawnConstants++;
-                continue;
-            }
-            fJ += nFoundConstants;
-            int feature = _features[fJ];
             int col = feature * n;
             for (int p = start; p < end; p++) _xf[p] = x[col + _samples[p]];
             IntroSort.Sort(_xf.AsSpan(start, end - start), _samples.AsSpan(start, end - start));
+            if (_xf[end - 1] <= _xf[start] + FeatureThreshold) return false;
 
-            if (_xf[end - 1] <= _xf[start] + FeatureThreshold)
-            {
-                (_features[fJ], _features[nTotalConstants]) = (_features[nTotalConstants], _features[fJ]);
-                nFoundConstants++;
-                nTotalConstants++;
-                continue;
-            }
-
-            fI--;
-            (_features[fI], _features[fJ]) = (_features[fJ], _features[fI]);
             _criterion.Reset();
             int p2 = start;
             while (p2 < end)
@@ -152,7 +130,8 @@ internal sealed class ExactSplitter<TImpurity> : ISplitter where TImpurity : str
                     best.Threshold = Thresholds.Midpoint(_xf[p2 - 1], _xf[p2]);
                 }
             }
-        }
+            return true;
+        });
 
         if (best.Pos < end)
         {
@@ -173,12 +152,49 @@ internal sealed class ExactSplitter<TImpurity> : ISplitter where TImpurity : str
             (best.ImpurityLeft, best.ImpurityRight) = _criterion.ChildrenImpurity();
             best.Improvement = _criterion.ImpurityImprovement(impurity, best.ImpurityLeft, best.ImpurityRight);
         }
-
-        // Children see the known-constant prefix in its original order, then the newly found constants.
-        Array.Copy(_constantFeatures, _features, nKnownConstants);
-        Array.Copy(_features, nKnownConstants, _constantFeatures, nKnownConstants, nFoundConstants);
-        nConstantFeatures = nTotalConstants;
         return best;
+    }
+}
+
+/// <summary>
+/// scikit-learn's feature visiting loop (BestSplitter.node_split): features are drawn with
+/// <c>rand_int</c> from those not yet known to be constant; features found constant at this node are
+/// moved into the constant prefix that children inherit. <c>evaluate(feature)</c> scores one feature
+/// and returns false when it is constant at the node.
+/// </summary>
+internal static class FeatureVisitor
+{
+    internal static void Visit(int[] features, int[] constantFeatures, ref int nConstantFeatures, ref uint rand, Func<int, bool> evaluate)
+    {
+        int nFeatures = features.Length;
+        int nVisited = 0, nFoundConstants = 0, nDrawnConstants = 0;
+        int nKnownConstants = nConstantFeatures, nTotalConstants = nKnownConstants;
+        int fI = nFeatures;
+        while (fI > nTotalConstants && (nVisited < nFeatures || nVisited <= nFoundConstants + nDrawnConstants))
+        {
+            nVisited++;
+            int fJ = SklearnRandom.RandInt(nDrawnConstants, fI - nFoundConstants, ref rand);
+            if (fJ < nKnownConstants)
+            {
+                (features[nDrawnConstants], features[fJ]) = (features[fJ], features[nDrawnConstants]);
+                nDrawnConstants++;
+                continue;
+            }
+            fJ += nFoundConstants;
+            if (!evaluate(features[fJ]))
+            {
+                (features[fJ], features[nTotalConstants]) = (features[nTotalConstants], features[fJ]);
+                nFoundConstants++;
+                nTotalConstants++;
+                continue;
+            }
+            fI--;
+            (features[fI], features[fJ]) = (features[fJ], features[fI]);
+        }
+        // Children see the known-constant prefix in its original order, then the newly found constants.
+        Array.Copy(constantFeatures, features, nKnownConstants);
+        Array.Copy(features, nKnownConstants, constantFeatures, nKnownConstants, nFoundConstants);
+        nConstantFeatures = nTotalConstants;
     }
 }
 

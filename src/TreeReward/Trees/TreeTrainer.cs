@@ -20,6 +20,9 @@ public sealed class TreeTrainer
 
     public TreeOptions Options { get; }
 
+    /// <summary>Tests only: always use the reference split search (scikit-learn's algorithm step by step).</summary>
+    internal bool UseReferenceSplitter { get; init; }
+
     /// <summary>Fits on a row-major N x F matrix (values are rounded to float32, as scikit-learn does).</summary>
     /// <param name="labels">Class label per row; classes are sorted numerically when all are numbers, else ordinally.</param>
     /// <param name="sampleWeight">Non-negative weight per row (null = 1); rows of weight 0 are ignored.</param>
@@ -60,11 +63,11 @@ public sealed class TreeTrainer
 
     /// <summary>Fits with integer class labels (classes sorted numerically, as <c>np.unique</c>).</summary>
     public DecisionTree Fit(double[,] x, IReadOnlyList<int> labels, double[]? sampleWeight = null, IReadOnlyList<string>? featureNames = null) =>
-        Fit(x, labels.Select(l => l.ToString(CultureInfo.InvariantCulture)).ToArray(), sampleWeight, featureNames);
+        Fit(x, new IntLabels(labels), sampleWeight, featureNames);
 
     /// <inheritdoc cref="Fit(double[,], IReadOnlyList{int}, double[], IReadOnlyList{string})"/>
     public DecisionTree Fit(float[,] x, IReadOnlyList<int> labels, double[]? sampleWeight = null, IReadOnlyList<string>? featureNames = null) =>
-        Fit(x, labels.Select(l => l.ToString(CultureInfo.InvariantCulture)).ToArray(), sampleWeight, featureNames);
+        Fit(x, new IntLabels(labels), sampleWeight, featureNames);
 
     internal DecisionTree Fit(FeatureColumns x, IReadOnlyList<string> labels, double[]? sampleWeight, IReadOnlyList<string>? featureNames)
     {
@@ -101,8 +104,8 @@ public sealed class TreeTrainer
 
         var input = new SplitterInput(x.Values, n, d, y, k, weight, minLeaf, minWeightLeaf, SklearnRandom.SplitterSeed(seed));
         ISplitter splitter = Options.Criterion == SplitCriterion.Gini
-            ? SplitterFactory.Create<GiniImpurity>(input)
-            : SplitterFactory.Create<EntropyImpurity>(input);
+            ? SplitterFactory.Create<GiniImpurity>(input, UseReferenceSplitter)
+            : SplitterFactory.Create<EntropyImpurity>(input, UseReferenceSplitter);
         var store = new NodeStore(k);
         if (Options.MaxLeafNodes is int maxLeaves) BestFirstBuilder.Build(splitter, rules, store, maxLeaves);
         else DepthFirstBuilder.Build(splitter, rules, store);
@@ -124,6 +127,7 @@ public sealed class TreeTrainer
     internal static (string[] Classes, int[] Y) Encode(IReadOnlyList<string> labels, int nRows)
     {
         if (labels.Count != nRows) throw new TrainingDataException($"{labels.Count} labels for {nRows} rows; expected one label per row");
+        if (labels is IntLabels ints) return ints.Encode();
         var distinct = labels.Distinct(StringComparer.Ordinal).ToArray();
         bool numeric = distinct.All(l => double.TryParse(l, NumberStyles.Float, CultureInfo.InvariantCulture, out _));
         string[] classes = numeric
@@ -178,6 +182,28 @@ internal sealed record FeatureColumns(float[] Values, int NRows, int NFeatures);
 
 internal static class SplitterFactory
 {
-    internal static ISplitter Create<TImpurity>(SplitterInput input) where TImpurity : struct, IImpurity =>
-        new ExactSplitter<TImpurity>(input);
+    /// <summary>The presorted search when it is exact (integer weights), else the reference search.</summary>
+    internal static ISplitter Create<TImpurity>(SplitterInput input, bool forceReference = false) where TImpurity : struct, IImpurity =>
+        !forceReference && PresortSplitter<TImpurity>.Applies(input.Weight)
+            ? new PresortSplitter<TImpurity>(input)
+            : new ExactSplitter<TImpurity>(input);
+}
+
+/// <summary>Integer labels seen as text without allocating a string per row; encodes in numeric order (as <c>np.unique</c>).</summary>
+internal sealed class IntLabels(IReadOnlyList<int> values) : IReadOnlyList<string>
+{
+    public string this[int index] => values[index].ToString(CultureInfo.InvariantCulture);
+    public int Count => values.Count;
+    public IEnumerator<string> GetEnumerator() => values.Select(v => v.ToString(CultureInfo.InvariantCulture)).GetEnumerator();
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+    internal (string[] Classes, int[] Y) Encode()
+    {
+        int[] distinct = values.Distinct().Order().ToArray();
+        var index = new Dictionary<int, int>(distinct.Length);
+        for (int c = 0; c < distinct.Length; c++) index[distinct[c]] = c;
+        var y = new int[values.Count];
+        for (int i = 0; i < y.Length; i++) y[i] = index[values[i]];
+        return (distinct.Select(v => v.ToString(CultureInfo.InvariantCulture)).ToArray(), y);
+    }
 }
