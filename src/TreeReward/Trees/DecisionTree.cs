@@ -347,7 +347,9 @@ internal static class NumberFormat
         {
             string fmt = "F" + decimals.ToString(CultureInfo.InvariantCulture);
             string v = value.ToString(fmt, CultureInfo.InvariantCulture), t = threshold.ToString(fmt, CultureInfo.InvariantCulture);
-            if (v != t || decimals == 6) return (v, t);
+            if (v != t) return (v, t);
+            if (decimals == 6)
+                return (value.ToString("0.00####", CultureInfo.InvariantCulture), threshold.ToString("0.00####", CultureInfo.InvariantCulture));
         }
     }
 
