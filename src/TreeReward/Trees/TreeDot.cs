@@ -60,12 +60,7 @@ public static class TreeDot
         dot.Append(", color=\"black\", fontname=").Append(font).Append("] ;\n");
         dot.Append("edge [fontname=").Append(font).Append("] ;\n");
 
-        string impurityName = tree.Training?.Options.Criterion switch
-        {
-            SplitCriterion.Gini => "gini",
-            SplitCriterion.Entropy or SplitCriterion.LogLoss => "entropy",
-            _ => "impurity",
-        };
+        string impurityName = NodeLabel.ImpurityName(tree);
         var colours = ClassColours.Brew(tree.NClasses);
 
         // Pre-order, left before right, as scikit-learn's recursion; an explicit stack keeps deep trees off the call stack.
@@ -84,7 +79,7 @@ public static class TreeDot
                 continue;
             }
             dot.Append(node.ToString(CultureInfo.InvariantCulture)).Append(" [label=")
-                .Append(Quote(Label(tree, node, impurityName, options)));
+                .Append(Quote(string.Join("\n", NodeLabel.Lines(tree, node, impurityName, options.Precision, options.Proportion, name => name))));
             if (options.Filled) dot.Append(", fillcolor=\"").Append(FillColour(tree, node, colours)).Append('"');
             if (on) dot.Append(", color=\"#d62728\", penwidth=3");
             dot.Append("] ;\n");
@@ -112,41 +107,6 @@ public static class TreeDot
         if (highlight.Contains(parent) && highlight.Contains(node)) attributes.Add("color=\"#d62728\", penwidth=3");
         if (attributes.Count > 0) dot.Append(" [").Append(string.Join(", ", attributes)).Append(']');
         dot.Append(" ;\n");
-    }
-
-    // sklearn/tree/_export.py _BaseTreeExporter.node_to_str, with class names and labels="all".
-    private static string Label(DecisionTree tree, int node, string impurityName, DotExportOptions options)
-    {
-        var lines = new List<string>();
-        if (!tree.IsLeaf(node))
-            lines.Add($"{tree.FeatureNames[tree.Feature[node]]} <= {PythonNumberFormat.NumpyRound(tree.Threshold[node], options.Precision)}");
-        lines.Add($"{impurityName} = {PythonNumberFormat.NumpyRound(tree.Impurity[node], options.Precision)}");
-        ReadOnlySpan<double> value = tree.ValueOf(node);
-        if (options.Proportion)
-        {
-            double percent = 100.0 * tree.Samples[node] / tree.Samples[0];
-            lines.Add($"samples = {PythonNumberFormat.NumpyRound(percent, 1)}%");
-            double total = tree.WeightedSamples[node];
-            lines.Add("value = " + ValueText(value, v => PythonNumberFormat.NumpyRound(total == 0 ? 0 : v / total, options.Precision)));
-        }
-        else
-        {
-            lines.Add("samples = " + tree.Samples[node].ToString(CultureInfo.InvariantCulture));
-            bool whole = true;
-            foreach (double v in value) whole &= v == Math.Floor(v);
-            lines.Add("value = " + ValueText(value, v => whole
-                ? v.ToString("0", CultureInfo.InvariantCulture)
-                : PythonNumberFormat.NumpyRound(v, options.Precision)));
-        }
-        lines.Add("class = " + tree.Classes[TreeText.ArgMax(value)]);
-        return string.Join("\n", lines);
-    }
-
-    private static string ValueText(ReadOnlySpan<double> value, Func<double, string> format)
-    {
-        var parts = new string[value.Length];
-        for (int c = 0; c < value.Length; c++) parts[c] = format(value[c]);
-        return "[" + string.Join(", ", parts) + "]";
     }
 
     private static string FillColour(DecisionTree tree, int node, IReadOnlyList<(int R, int G, int B)> colours)
@@ -178,6 +138,57 @@ public static class TreeDot
             }
         }
         return sb.Append('"').ToString();
+    }
+}
+
+/// <summary>The text of a node's box, shared by the DOT export and the drawings.</summary>
+internal static class NodeLabel
+{
+    /// <summary>"gini", "entropy" (also for log-loss: the same number) or "impurity" when the criterion is unknown.</summary>
+    internal static string ImpurityName(DecisionTree tree) => tree.Training?.Options.Criterion switch
+    {
+        SplitCriterion.Gini => "gini",
+        SplitCriterion.Entropy or SplitCriterion.LogLoss => "entropy",
+        _ => "impurity",
+    };
+
+    /// <summary>
+    /// The lines scikit-learn's <c>_BaseTreeExporter.node_to_str</c> writes with class names and labels="all":
+    /// split (internal nodes only), impurity, samples, value, class. Numbers are rounded as numpy rounds.
+    /// </summary>
+    internal static IReadOnlyList<string> Lines(DecisionTree tree, int node, string impurityName, int precision, bool proportion,
+        Func<string, string> featureName)
+    {
+        var lines = new List<string>(5);
+        if (!tree.IsLeaf(node))
+            lines.Add($"{featureName(tree.FeatureNames[tree.Feature[node]])} <= {PythonNumberFormat.NumpyRound(tree.Threshold[node], precision)}");
+        lines.Add($"{impurityName} = {PythonNumberFormat.NumpyRound(tree.Impurity[node], precision)}");
+        ReadOnlySpan<double> value = tree.ValueOf(node);
+        if (proportion)
+        {
+            double percent = 100.0 * tree.Samples[node] / tree.Samples[0];
+            lines.Add($"samples = {PythonNumberFormat.NumpyRound(percent, 1)}%");
+            double total = tree.WeightedSamples[node];
+            lines.Add("value = " + ValueText(value, v => PythonNumberFormat.NumpyRound(total == 0 ? 0 : v / total, precision)));
+        }
+        else
+        {
+            lines.Add("samples = " + tree.Samples[node].ToString(CultureInfo.InvariantCulture));
+            bool whole = true;
+            foreach (double v in value) whole &= v == Math.Floor(v);
+            lines.Add("value = " + ValueText(value, v => whole
+                ? v.ToString("0", CultureInfo.InvariantCulture)
+                : PythonNumberFormat.NumpyRound(v, precision)));
+        }
+        lines.Add("class = " + tree.Classes[TreeText.ArgMax(value)]);
+        return lines;
+    }
+
+    private static string ValueText(ReadOnlySpan<double> value, Func<double, string> format)
+    {
+        var parts = new string[value.Length];
+        for (int c = 0; c < value.Length; c++) parts[c] = format(value[c]);
+        return "[" + string.Join(", ", parts) + "]";
     }
 }
 
