@@ -39,7 +39,7 @@ public static class TreeJson
         ArgumentNullException.ThrowIfNull(tree);
         ArgumentException.ThrowIfNullOrEmpty(path);
         string full = Path.GetFullPath(path);
-        string temporary = full + ".tmp-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
+        string temporary = full + "." + Guid.NewGuid().ToString("N")[..12] + ".tmp";
         try
         {
             using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
@@ -327,9 +327,8 @@ public static class TreeJson
                     throw Error($"\"nodes.feature[{i}]\" is {feature[i]}, expected a feature index 0..{featureNames.Length - 1}");
             }
 
-            TrainingInfo? training = root.TryGetProperty("training", out var t) && t.ValueKind != JsonValueKind.Null
-                ? Training(t, classes.Length)
-                : null;
+            var t = Required(root, "training", "training");
+            TrainingInfo? training = t.ValueKind == JsonValueKind.Null ? null : Training(t, classes.Length);
             try
             {
                 return new DecisionTree(left, right, feature, threshold, impurity, samples, weighted, value, featureNames, classes,

@@ -186,6 +186,7 @@ public class TreeJsonTests
     [InlineData("nodes.left")]
     [InlineData("nodes.threshold")]
     [InlineData("nodes.value")]
+    [InlineData("training")]
     [InlineData("training.options")]
     [InlineData("training.options.min_samples_leaf")]
     [InlineData("training.provenance")]
