@@ -1,0 +1,127 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using TreeReward.Trees;
+
+// bench data --out DIR        writes the datasets (float32 row-major X, int32 y) that both tools read
+// bench run --data DIR --out FILE [--repeats N]   times TreeReward on the same tasks as bench/sklearn_bench.py
+
+var argsList = args.ToList();
+string Arg(string name, string? fallback = null)
+{
+    int i = argsList.IndexOf(name);
+    return i >= 0 && i + 1 < argsList.Count ? argsList[i + 1] : fallback ?? throw new ArgumentException($"missing {name}");
+}
+
+switch (args.FirstOrDefault())
+{
+    case "data":
+        Datasets.WriteAll(Arg("--out"));
+        return 0;
+    case "run":
+        return Runner.Run(Arg("--data"), Arg("--out"), int.Parse(Arg("--repeats", "5"), CultureInfo.InvariantCulture), Arg("--only", ""));
+    default:
+        Console.Error.WriteLine("usage: bench data --out DIR | bench run --data DIR --out FILE [--repeats N] [--only a,b]");
+        return 2;
+}
+
+/// <summary>Synthetic preference-like data: features are attribute differences, the label a noisy logistic of a few of them.</summary>
+internal static class Datasets
+{
+    internal static readonly (string Name, int N, int D)[] All = [("d10k_5", 10_000, 5), ("d100k_5", 100_000, 5), ("d1m_20", 1_000_000, 20)];
+
+    internal static void WriteAll(string dir)
+    {
+        Directory.CreateDirectory(dir);
+        foreach (var (name, n, d) in All)
+        {
+            var rng = new Random(n + d);
+            var x = new float[n * d];
+            var y = new int[n];
+            for (int i = 0; i < n; i++)
+            {
+                double score = 0;
+                for (int f = 0; f < d; f++)
+                {
+                    // Half the features are integer-valued (human rating differences), half continuous (rater outputs).
+                    double v = f % 2 == 0 ? rng.Next(-4, 5) : Normal(rng) * 1.5;
+                    x[i * d + f] = (float)v;
+                    score += v * (f == 0 ? 1.5 : f == 1 ? 0.6 : f == 2 ? 0.3 : 0.02);
+                }
+                y[i] = rng.NextDouble() < 1 / (1 + Math.Exp(-score)) ? 1 : 0;
+            }
+            File.WriteAllBytes(Path.Combine(dir, name + ".X.f32"), System.Runtime.InteropServices.MemoryMarshal.AsBytes(x.AsSpan()).ToArray());
+            File.WriteAllBytes(Path.Combine(dir, name + ".y.i32"), System.Runtime.InteropServices.MemoryMarshal.AsBytes(y.AsSpan()).ToArray());
+            File.WriteAllText(Path.Combine(dir, name + ".json"), JsonSerializer.Serialize(new { n, d }));
+        }
+    }
+
+    private static double Normal(Random rng) => Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
+
+    internal static (float[,] X, int[] Y) Load(string dir, string name)
+    {
+        using var meta = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, name + ".json")));
+        int n = meta.RootElement.GetProperty("n").GetInt32(), d = meta.RootElement.GetProperty("d").GetInt32();
+        var x = new float[n, d];
+        var bytes = File.ReadAllBytes(Path.Combine(dir, name + ".X.f32"));
+        Buffer.BlockCopy(bytes, 0, x, 0, bytes.Length);
+        var y = new int[n];
+        Buffer.BlockCopy(File.ReadAllBytes(Path.Combine(dir, name + ".y.i32")), 0, y, 0, n * 4);
+        return (x, y);
+    }
+}
+
+internal static class Runner
+{
+    internal static int Run(string dataDir, string outFile, int repeats, string only)
+    {
+        var results = new Dictionary<string, object>();
+        var wanted = only.Length == 0 ? null : only.Split(',').ToHashSet();
+        var options = new TreeOptions { Criterion = SplitCriterion.LogLoss, MaxDepth = 3, RandomState = 0 };
+        var trainer = new TreeTrainer(options);
+        var data = Datasets.All.ToDictionary(d => d.Name, d => new Lazy<(float[,] X, int[] Y)>(() => Datasets.Load(dataDir, d.Name)));
+
+        void Time(string task, Func<object?> body)
+        {
+            if (wanted is not null && !wanted.Contains(task)) return;
+            // Warm up until the JIT has settled (tiered compilation promotes hot methods after ~30 calls).
+            var warm = Stopwatch.StartNew();
+            for (int w = 0; w < 40 && (w < 3 || warm.Elapsed.TotalSeconds < 2); w++) body();
+            var times = new List<double>();
+            object? last = null;
+            for (int r = 0; r < repeats; r++)
+            {
+                GC.Collect();
+                var sw = Stopwatch.StartNew();
+                last = body();
+                times.Add(sw.Elapsed.TotalSeconds);
+            }
+            times.Sort();
+            double median = times.Count % 2 == 1 ? times[times.Count / 2] : (times[times.Count / 2 - 1] + times[times.Count / 2]) / 2;
+            Console.WriteLine($"{task,-32} median {median:F4} s  (min {times[0]:F4})");
+            results[task] = new { median_s = median, min_s = times[0], times_s = times, detail = last };
+        }
+
+        Time("fit_10k_x5", () => Summary(trainer.Fit(data["d10k_5"].Value.X, data["d10k_5"].Value.Y)));
+        Time("fit_100k_x5", () => Summary(trainer.Fit(data["d100k_5"].Value.X, data["d100k_5"].Value.Y)));
+        Time("fit_1m_x20", () => Summary(trainer.Fit(data["d1m_20"].Value.X, data["d1m_20"].Value.Y)));
+        if (wanted is null || wanted.Contains("predict_1m"))
+        {
+            var tree = trainer.Fit(data["d1m_20"].Value.X, data["d1m_20"].Value.Y);
+            Time("predict_1m", () => { var p = tree.PredictProba(data["d1m_20"].Value.X); double s = 0; for (int i = 0; i < p.GetLength(0); i++) s += p[i, 1]; return new { checksum = s }; });
+        }
+        Bootstrap.Add(Time, data["d10k_5"], options);
+
+        results["machine"] = new { Environment.ProcessorCount, runtime = Environment.Version.ToString(), os = Environment.OSVersion.ToString() };
+        File.WriteAllText(outFile, JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true }));
+        return 0;
+    }
+
+    private static object Summary(DecisionTree t) => new
+    {
+        node_count = t.NodeCount,
+        root_feature = t.Feature[0],
+        root_threshold = t.Threshold[0],
+        importances = t.FeatureImportances,
+    };
+}

@@ -1,0 +1,55 @@
+using System.CommandLine;
+
+namespace TreeReward.Cli;
+
+/// <summary>
+/// The <c>treereward</c> command. Exit codes: 0 success, 2 bad input or usage (one line on stderr),
+/// 1 an internal error (a bug: the stack trace goes to stderr).
+/// </summary>
+public static class CliApp
+{
+    public const int ExitOk = 0, ExitBug = 1, ExitBadInput = 2;
+
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        var root = new RootCommand("TreeReward: interpretable reward models — decision trees over attribute ratings.");
+        foreach (var command in TreeCommands.Create(stdout)) root.Subcommands.Add(command);
+
+        ParseResult parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var error in parsed.Errors) stderr.WriteLine($"treereward: {error.Message}");
+            stderr.WriteLine($"Run '{string.Join(' ', CommandPath(parsed))} --help' for usage.");
+            return ExitBadInput;
+        }
+        try
+        {
+            return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
+        }
+        catch (Exception e) when (IsInputError(e))
+        {
+            stderr.WriteLine($"treereward: {e.Message}");
+            return ExitBadInput;
+        }
+        catch (Exception e)
+        {
+            stderr.WriteLine($"treereward: internal error, please report it: {e}");
+            return ExitBug;
+        }
+    }
+
+    private static bool IsInputError(Exception e) =>
+        e is TreeRewardException or UsageException or FormatException or FileNotFoundException or DirectoryNotFoundException
+            or UnauthorizedAccessException or ArgumentException;
+
+    private static IEnumerable<string> CommandPath(ParseResult parsed)
+    {
+        var names = new List<string>();
+        for (var r = parsed.CommandResult; r is not null; r = r.Parent as System.CommandLine.Parsing.CommandResult)
+            names.Insert(0, r.Command is RootCommand ? "treereward" : r.Command.Name);
+        return names;
+    }
+}
+
+/// <summary>A command-line argument is wrong; the message says which and what was expected.</summary>
+public sealed class UsageException(string message) : Exception(message);

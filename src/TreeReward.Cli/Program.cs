@@ -1,0 +1,3 @@
+using TreeReward.Cli;
+
+return CliApp.Run(args, Console.Out, Console.Error);
