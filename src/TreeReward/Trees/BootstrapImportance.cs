@@ -28,7 +28,7 @@ public sealed record BootstrapOptions
 /// <param name="PerReplica">R x F: the importances of replica r's tree (each row sums to 1, or is all 0 when the tree is a single leaf).</param>
 /// <param name="RootSplitCounts">Per feature, the number of replicas whose root splits on it.</param>
 /// <param name="UnsplitReplicas">Replicas whose tree is a single leaf (e.g. every drawn row had the same label).</param>
-/// <param name="CountWeights">Whether replicas were fitted as count-weighted original rows (exactly equivalent, faster) rather than duplicated rows.</param>
+/// <param name="CountWeights">Whether replicas were fitted as count-weighted original rows rather than as duplicated rows. It is true only where both grow the same trees: MinSamplesLeaf resolving to 1, MinSamplesSplit to 2, no class weight, integer sample weights (min_samples_* count rows, so a duplicate counts there but a weight does not).</param>
 public sealed record BootstrapImportanceResult(
     IReadOnlyList<string> FeatureNames,
     IReadOnlyList<double> Mean,
