@@ -65,7 +65,7 @@ public class PermutationImportanceTests
     }
 
     [Fact]
-    public void Zero_weight_rows_count_as_absent()
+    public void Zero_weight_rows_do_not_count_in_the_baseline_score()
     {
         var (x, y) = SyntheticData.Threshold(200, 2, noise: 0.2, seed: 26);
         var tree = new TreeTrainer(new TreeOptions { MaxDepth = 3, RandomState = 0 }).Fit(x, y);
@@ -76,7 +76,7 @@ public class PermutationImportanceTests
         int[] kept = Enumerable.Range(0, 60).Where(i => weight[i] > 0).ToArray();
         var subset = PermutationImportance.Compute(tree, SyntheticData.Rows(heldX, kept), kept.Select(i => heldY[i]).ToArray(), new PermutationOptions { Repeats = 1 });
 
-        // Same baseline; the permutations differ (they run over 60 vs 40 rows), so only the baseline is comparable.
+        // Only the baseline is comparable: the permutations run over 60 vs 40 rows, so they differ.
         Assert.Equal(subset.BaselineScore, weighted.BaselineScore, 15);
     }
 
