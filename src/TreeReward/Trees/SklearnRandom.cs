@@ -38,7 +38,7 @@ internal static class SklearnRandom
         low + (int)(NextRandR(ref state) % (uint)(high - low));
 
     /// <summary>MT19937 as numpy seeds it from a 32-bit integer (Matsumoto &amp; Nishimura's init_genrand).</summary>
-    private sealed class Mt19937
+    internal sealed class Mt19937
     {
         private const int N = 624, M = 397;
         private readonly uint[] _mt = new uint[N];
