@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 
 namespace TreeReward.Cli;
 
@@ -12,7 +13,12 @@ public static class CliApp
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
-        var root = new RootCommand("TreeReward: interpretable reward models — decision trees over attribute ratings.");
+        // A named root (not RootCommand, which takes the assembly's file name) so usage says "treereward".
+        var root = new Command("treereward", "TreeReward: interpretable reward models — decision trees over attribute ratings.")
+        {
+            new HelpOption(),
+            new VersionOption(),
+        };
         foreach (var command in TreeCommands.Create(stdout)) root.Subcommands.Add(command);
 
         ParseResult parsed = root.Parse(args);
@@ -46,7 +52,7 @@ public static class CliApp
     {
         var names = new List<string>();
         for (var r = parsed.CommandResult; r is not null; r = r.Parent as System.CommandLine.Parsing.CommandResult)
-            names.Insert(0, r.Command is RootCommand ? "treereward" : r.Command.Name);
+            names.Insert(0, r.Command.Name);
         return names;
     }
 }

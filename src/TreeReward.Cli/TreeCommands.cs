@@ -40,6 +40,8 @@ internal static class TreeCommands
         var classWeight = new Option<string?>("--class-weight") { Description = "'balanced' or LABEL:WEIGHT,... (e.g. \"0:1,1:2.5\")." };
         var randomState = new Option<int?>("--random-state") { Description = "Seed of the feature order that breaks ties between features (default: drawn and recorded in tree.json)." };
         var classMeaning = new Option<string?>("--class-meaning") { Description = "What each label means, LABEL=TEXT,... (e.g. \"1=response 1 preferred,0=response 2 preferred\")." };
+        var validation = new Option<FileInfo?>("--validation") { Description = "With --max-depth auto: choose the depth on this table (same columns) instead of by cross-validation." };
+        var bootstrap = new Option<int>("--bootstrap") { Description = "Also print bootstrap importances (mean ± std) over this many replicas (the paper uses 100).", DefaultValueFactory = _ => 0 };
         var output = new Option<FileInfo?>("--out") { Description = "Write the tree as tree.json." };
         var svg = new Option<FileInfo?>("--svg") { Description = "Draw the tree as SVG." };
         var png = new Option<FileInfo?>("--png") { Description = "Draw the tree as PNG." };
@@ -47,7 +49,7 @@ internal static class TreeCommands
         var command = new Command("fit-tree", "Fit a classification tree (scikit-learn's CART) on a table; print it and its feature importances.")
         {
             data, label, features, where, weight, maxDepth, criterion, minLeaf, minSplit, minDecrease, minWeightFraction, maxLeaves,
-            classWeight, randomState, classMeaning, output, svg, png, dot,
+            classWeight, randomState, classMeaning, validation, bootstrap, output, svg, png, dot,
         };
         command.SetAction(r =>
         {
@@ -69,7 +71,14 @@ internal static class TreeCommands
                 RandomState = r.GetValue(randomState),
             };
             string depthText = r.GetValue(maxDepth)!;
-            options = options with { MaxDepth = ResolveDepth(depthText, options, table, stdout) };
+            FeatureTable? validationTable = null;
+            if (r.GetValue(validation) is FileInfo vf)
+            {
+                if (depthText != "auto") throw new UsageException("--validation is used to choose the depth: give it with --max-depth auto");
+                validationTable = FeatureTable.Read(vf.ToString(), featureSpecs ?? table.FeatureNames.Select(n => new ColumnSpec(n, ColumnExpression.Parse($"`{n}`"))).ToArray(),
+                    labelSpec, r.GetValue(weight), whereExpr);
+            }
+            options = options with { MaxDepth = ResolveDepth(depthText, options, table, validationTable, stdout) };
 
             var tree = new TreeTrainer(options).Fit(table.X, table.Labels!, table.Weights, table.FeatureNames);
             var provenance = new Dictionary<string, string>(StringComparer.Ordinal)
@@ -97,6 +106,19 @@ internal static class TreeCommands
             foreach (var (name, importance) in tree.FeatureNames.Zip(tree.FeatureImportances).OrderByDescending(p => p.Second))
                 stdout.WriteLine($"  {name,-24} {importance.ToString("0.0000", CultureInfo.InvariantCulture)}");
 
+            if (r.GetValue(bootstrap) is int replicas and > 0)
+            {
+                var boot = BootstrapImportance.Compute(table.X, table.Labels!, new BootstrapOptions { Tree = options, Replicas = replicas, Seed = options.RandomState ?? 0 },
+                    table.Weights, table.FeatureNames);
+                stdout.WriteLine();
+                stdout.WriteLine($"Bootstrap importances ({replicas} replicas, mean ± std; share of replicas splitting first on it):");
+                for (int f = 0; f < boot.FeatureNames.Count; f++)
+                {
+                    stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"  {boot.FeatureNames[f],-24} {boot.Mean[f]:0.0000} ± {boot.Std[f]:0.0000}   root {boot.RootSplitFrequency[f]:0%}"));
+                }
+            }
+            stdout.WriteLine();
             if (r.GetValue(output) is FileInfo o) { AtomicFile.WriteText(o.FullName, TreeJson.ToJson(tree)); stdout.WriteLine($"Wrote {o}"); }
             if (r.GetValue(dot) is FileInfo d) { AtomicFile.WriteText(d.FullName, TreeDot.Export(tree)); stdout.WriteLine($"Wrote {d}"); }
             if (r.GetValue(svg) is FileInfo s) { AtomicFile.WriteText(s.FullName, TreeSvg.Render(tree)); stdout.WriteLine($"Wrote {s}"); }
@@ -191,16 +213,25 @@ internal static class TreeCommands
             ? new ColumnSpec(name, ColumnExpression.Parse(expr!))
             : new ColumnSpec(name, ColumnExpression.Parse($"`{name}`"))).ToArray();
 
-    private static int? ResolveDepth(string text, TreeOptions options, FeatureTable table, TextWriter stdout)
+    private static int? ResolveDepth(string text, TreeOptions options, FeatureTable table, FeatureTable? validation, TextWriter stdout)
     {
         if (text == "none") return null;
         if (text == "auto")
         {
-            var selection = DepthSelection.CrossValidate(table.X, table.Labels!, k: 5, depths: Enumerable.Range(1, 8).ToArray(), options: options, weights: table.Weights, seed: options.RandomState ?? 0);
-            stdout.WriteLine("Depth selection (5-fold cross-validation):");
-            stdout.WriteLine("  depth  accuracy  log_loss");
-            foreach (var row in selection.Rows)
-                stdout.WriteLine($"  {row.Depth,5}  {row.Accuracy.ToString("0.0000", CultureInfo.InvariantCulture),8}  {row.LogLoss.ToString("0.0000", CultureInfo.InvariantCulture),8}{(row.Depth == selection.ChosenDepth ? "  <- chosen" : "")}");
+            var selectionOptions = new DepthSelectionOptions { Tree = options, Seed = options.RandomState ?? 0 };
+            var selection = validation is null
+                ? DepthSelection.CrossValidate(table.X, table.Labels!, selectionOptions, table.Weights)
+                : DepthSelection.OnValidation(table.X, table.Labels!, validation.X, validation.Labels!, selectionOptions, table.Weights, validation.Weights);
+            stdout.WriteLine(validation is null
+                ? $"Depth selection ({selectionOptions.Folds}-fold cross-validation{(selectionOptions.Stratified ? ", stratified" : "")}):"
+                : $"Depth selection on the validation set '{validation.File}' ({validation.Rows} rows):");
+            stdout.WriteLine("  depth  accuracy  log_loss  leaves");
+            foreach (var row in selection.Scores)
+            {
+                stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"  {row.Depth,5}  {row.Accuracy,8:0.0000}  {row.LogLoss,8:0.0000}  {row.Leaves,6:0.#}{(row.Depth == selection.ChosenDepth ? "  <- chosen" : "")}"));
+            }
+            stdout.WriteLine($"  rule: {selection.SelectionRule}");
             stdout.WriteLine();
             return selection.ChosenDepth;
         }
