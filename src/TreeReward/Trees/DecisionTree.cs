@@ -49,6 +49,7 @@ public sealed class DecisionTree
     private readonly double[] _threshold, _impurity, _weightedSamples, _value; // _value: M x K
     private readonly string[] _featureNames, _classes;
     private readonly double[] _importances;
+    private readonly double[] _proba;        // M x K: each node's class counts normalised (scikit-learn's predict_proba)
     private readonly int[] _parent, _depth;
 
     internal DecisionTree(int[] left, int[] right, int[] feature, double[] threshold, double[] impurity, int[] samples,
@@ -69,6 +70,8 @@ public sealed class DecisionTree
         ClassMeaning = classMeaning ?? new Dictionary<string, string>();
         (_parent, _depth) = Topology();
         _importances = ComputeImportances();
+        _proba = new double[value.Length];
+        for (int node = 0; node < m; node++) Normalise(node, _proba.AsSpan(node * NClasses, NClasses));
     }
 
     public int NodeCount => _left.Length;
@@ -137,9 +140,7 @@ public sealed class DecisionTree
     /// <summary>Class probabilities: the leaf's weighted class counts normalised to sum to 1.</summary>
     public double[] PredictProba(ReadOnlySpan<double> x)
     {
-        var p = new double[NClasses];
-        Normalise(Apply(x), p);
-        return p;
+        return _proba.AsSpan(Apply(x) * NClasses, NClasses).ToArray();
     }
 
     /// <summary>Index into <see cref="Classes"/> of the most probable class (the first on ties).</summary>
@@ -177,13 +178,13 @@ public sealed class DecisionTree
     public double[,] PredictProba(float[,] x)
     {
         int[] leaves = Apply(x);
-        var p = new double[leaves.Length, NClasses];
-        var row = new double[NClasses];
-        for (int i = 0; i < leaves.Length; i++)
+        int k = NClasses;
+        var p = new double[leaves.Length, k];
+        ForRows(leaves.Length, (from, to) =>
         {
-            Normalise(leaves[i], row);
-            for (int c = 0; c < row.Length; c++) p[i, c] = row[c];
-        }
+            var flat = System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref p[0, 0], p.Length);
+            for (int i = from; i < to; i++) _proba.AsSpan(leaves[i] * k, k).CopyTo(flat.Slice(i * k, k));
+        });
         return p;
     }
 
@@ -283,6 +284,7 @@ public sealed class DecisionTree
     private static void ForRows(int n, Action<int, int> body)
     {
         const int chunk = 16384;
+        if (n == 0) return;
         if (n <= chunk) { body(0, n); return; }
         Parallel.For(0, (n + chunk - 1) / chunk, c => body(c * chunk, Math.Min(n, (c + 1) * chunk)));
     }

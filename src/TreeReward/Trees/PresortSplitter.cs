@@ -15,7 +15,7 @@ namespace TreeReward.Trees;
 /// </summary>
 internal sealed class PresortSplitter<TImpurity> : ISplitter where TImpurity : struct, IImpurity
 {
-    private const int ParallelWork = 1 << 15;   // node rows x features below which one thread is faster
+    private const int ParallelWork = 1 << 17;   // node rows x features below which one thread is faster
 
     private readonly SplitterInput _in;
     private readonly int _n;
@@ -54,7 +54,8 @@ internal sealed class PresortSplitter<TImpurity> : ISplitter where TImpurity : s
         _values = new float[(long)_n * input.NFeatures is var total && total <= Array.MaxLength ? (int)total : throw new TrainingDataException("too many rows x features for one tree")];
         _rows = new int[_values.Length];
         int[] kept = keep.ToArray();
-        Parallel.For(0, input.NFeatures, f => SortFeature(f, kept));
+        if ((long)_n * input.NFeatures >= ParallelWork) Parallel.For(0, input.NFeatures, f => SortFeature(f, kept));
+        else for (int f = 0; f < input.NFeatures; f++) SortFeature(f, kept);
         _goesLeft = new byte[input.NRows];
         _features = Enumerable.Range(0, input.NFeatures).ToArray();
         _constantFeatures = new int[input.NFeatures];

@@ -107,4 +107,13 @@ public class DecisionTreeTests
             Assert.Equal(tree.PredictProba([x[i, 0], x[i, 1]])[1], proba[i, 1]);
         }
     }
+
+    [Fact]
+    public void Batch_prediction_of_zero_rows_is_empty()
+    {
+        var tree = PreferenceTree();
+        Assert.Empty(tree.Apply(new double[0, 2]));
+        Assert.Equal(0, tree.PredictProba(new float[0, 2]).GetLength(0));
+        Assert.Empty(tree.Predict(new double[0, 2]));
+    }
 }
