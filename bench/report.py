@@ -26,12 +26,24 @@ def median(d, key):
     return v.get("median_s")
 
 
-lines = ["| task | TreeReward (s) | scikit-learn (s) | speed-up |", "|---|---:|---:|---:|"]
+def same_tree(ok, tk):
+    """'identical' when both fitted the same tree (structure, thresholds, importances to 1e-12)."""
+    a = (ours.get(ok) or {}).get("detail") or {}
+    b = (tasks.get(tk) or {}).get("tree")
+    if not b or "feature" not in a:
+        return ""
+    same = (a["node_count"] == b["node_count"] and list(a["feature"]) == list(b["feature"])
+            and list(a["threshold"]) == list(b["threshold"])
+            and all(abs(x - y) <= 1e-12 for x, y in zip(a["feature_importances"], b["feature_importances"])))
+    return "identical" if same else "DIFFERENT"
+
+
+lines = ["| task | TreeReward (s) | scikit-learn (s) | speed-up | tree |", "|---|---:|---:|---:|---|"]
 for label, ok, tk in rows:
     a, b = median(ours, ok), median(tasks, tk)
     if a is None or b is None:
         continue
-    lines.append(f"| {label} | {a:.4f} | {b:.4f} | **{b / a:.1f}x** |")
+    lines.append(f"| {label} | {a:.4f} | {b:.4f} | **{b / a:.1f}x** | {same_tree(ok, tk)} |")
 machine = ours.get("machine", {})
 versions = theirs.get("versions", {})
 lines.append("")

@@ -120,8 +120,8 @@ internal static class Runner
     private static object Summary(DecisionTree t) => new
     {
         node_count = t.NodeCount,
-        root_feature = t.Feature[0],
-        root_threshold = t.Threshold[0],
-        importances = t.FeatureImportances,
+        feature = t.Feature.ToArray(),
+        threshold = t.Threshold.ToArray(),
+        feature_importances = t.FeatureImportances,
     };
 }

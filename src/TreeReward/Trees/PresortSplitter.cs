@@ -26,6 +26,9 @@ internal sealed class PresortSplitter<TImpurity> : ISplitter where TImpurity : s
     private readonly double _weightedNSamples;
     private readonly double[] _nodeSum;          // class sums of the current node
     private readonly ThreadLocal<Scratch> _scratch;
+    private readonly double[]? _xLog2X;         // entropy only: x log2 x for every integer weight 0..W
+    private readonly double _screenMargin;      // bound on the rounding of screen and exact proxies
+    private const int MaxTableWeight = 1 << 23;
     private uint _rand;
     private int _start, _end;
     private double _nodeWeight;
@@ -35,6 +38,8 @@ internal sealed class PresortSplitter<TImpurity> : ISplitter where TImpurity : s
         internal readonly double[] Left = new double[k], Right = new double[k];
         internal readonly float[] Values = new float[n];
         internal readonly int[] Rows = new int[n];
+        internal readonly int[] Candidates = new int[n];
+        internal readonly double[] Screens = new double[n];
     }
 
     private readonly record struct FeatureBest(bool Constant, double Proxy, int Pos, double Threshold, bool Found);
@@ -62,6 +67,13 @@ internal sealed class PresortSplitter<TImpurity> : ISplitter where TImpurity : s
         _nodeSum = new double[input.NClasses];
         _rand = input.RandomSeed;
         _scratch = new ThreadLocal<Scratch>(() => new Scratch(input.NClasses, _n));
+        if (typeof(TImpurity) == typeof(EntropyImpurity) && weighted <= MaxTableWeight)
+        {
+            _xLog2X = new double[(int)weighted + 1];
+            for (int i = 1; i < _xLog2X.Length; i++) _xLog2X[i] = i * Math.Log2(i);
+            // Proxies are sums of O(K) terms of size up to W log2 W: allow 1e-11 of that (rounding is ~1e-15).
+            _screenMargin = 1e-11 * (input.NClasses + 2) * (weighted * (Math.Log2(weighted + 1) + 2) + 1);
+        }
     }
 
     /// <summary>True when the fast search gives exactly the reference result: integer weights whose sums stay exact.</summary>
@@ -238,8 +250,9 @@ internal sealed class PresortSplitter<TImpurity> : ISplitter where TImpurity : s
         double[]? weight = _in.Weight;
         int minLeaf = _in.MinSamplesLeaf;
         double minWeightLeaf = _in.MinWeightLeaf, nodeWeight = _nodeWeight;
-        double wl = 0.0, bestProxy = double.NegativeInfinity;
-        int bestPos = -1, added = 0;
+        double[]? xLog2X = _xLog2X;
+        double wl = 0.0, bestProxy = double.NegativeInfinity, maxScreen = double.NegativeInfinity;
+        int bestPos = -1, added = 0, nCandidates = 0;
         int p = 0;
         while (p < n)
         {
@@ -257,11 +270,52 @@ internal sealed class PresortSplitter<TImpurity> : ISplitter where TImpurity : s
             double wr = nodeWeight - wl;
             if (wl < minWeightLeaf || wr < minWeightLeaf) continue;
             for (int c = 0; c < left.Length; c++) right[c] = _nodeSum[c] - left[c];
+            if (xLog2X is not null)
+            {
+                // Screening value: sum c log2 c - w log2 w per side (= the proxy up to rounding), from a table.
+                double screen = -xLog2X[(long)wl] - xLog2X[(long)wr];
+                for (int c = 0; c < left.Length; c++) screen += xLog2X[(long)left[c]] + xLog2X[(long)right[c]];
+                scratch.Candidates[nCandidates] = p;
+                scratch.Screens[nCandidates++] = screen;
+                if (screen > maxScreen) maxScreen = screen;
+                continue;
+            }
             double proxy = -wr * TImpurity.Of(right, wr) - wl * TImpurity.Of(left, wl);
             if (proxy > bestProxy)
             {
                 bestProxy = proxy;
                 bestPos = p;
+            }
+        }
+
+        if (nCandidates > 0)
+        {
+            // Exact proxies only where the screen says a candidate may reach the best: a candidate more than
+            // twice the rounding margin below the best screen is below the exact best, so the winner (and
+            // the first position among equals) is the same as scoring every candidate exactly.
+            double cut = maxScreen - 2 * _screenMargin;
+            Array.Clear(left);
+            wl = 0.0;
+            added = 0;
+            for (int j = 0; j < nCandidates; j++)
+            {
+                if (scratch.Screens[j] < cut) continue;
+                int pos = scratch.Candidates[j];
+                for (; added < pos; added++)
+                {
+                    int row = rows[added];
+                    double w = weight is null ? 1.0 : weight[row];
+                    left[y[row]] += w;
+                    wl += w;
+                }
+                double wr = nodeWeight - wl;
+                for (int c = 0; c < left.Length; c++) right[c] = _nodeSum[c] - left[c];
+                double proxy = -wr * TImpurity.Of(right, wr) - wl * TImpurity.Of(left, wl);
+                if (proxy > bestProxy)
+                {
+                    bestProxy = proxy;
+                    bestPos = pos;
+                }
             }
         }
         return bestPos < 0

@@ -56,6 +56,33 @@ public class PresortSplitterTests
         Assert.Equal(reference.FeatureImportances, fast.FeatureImportances);
     }
 
+    [Theory]
+    [InlineData(1, 2)]
+    [InlineData(2, 3)]
+    [InlineData(3, 4)]
+    public void Entropy_screening_keeps_the_exact_winner_on_continuous_features(int seed, int k)
+    {
+        // Many distinct values: the presorted search screens candidates with an x log2 x table and scores
+        // only the near-best ones exactly; the winner must still be the reference's, bit for bit.
+        var rng = new Random(seed);
+        int n = 20_000, d = 4;
+        var x = new double[n, d];
+        var y = new int[n];
+        for (int i = 0; i < n; i++)
+        {
+            for (int f = 0; f < d; f++) x[i, f] = rng.NextDouble() * 2 - 1;
+            double s = x[i, 0] + 0.3 * x[i, 1] + 0.5 * rng.NextDouble();
+            y[i] = Math.Clamp((int)((s + 1.5) / 3.5 * k), 0, k - 1);
+        }
+        var options = new TreeOptions { Criterion = SplitCriterion.Entropy, MaxDepth = 5, RandomState = seed };
+        var fast = new TreeTrainer(options).Fit(x, y);
+        var reference = new TreeTrainer(options) { UseReferenceSplitter = true }.Fit(x, y);
+        Assert.Equal(reference.Feature.ToArray(), fast.Feature.ToArray());
+        Assert.Equal(reference.Threshold.ToArray(), fast.Threshold.ToArray());
+        Assert.Equal(reference.Impurity.ToArray(), fast.Impurity.ToArray());
+        Assert.Equal(reference.Values.ToArray(), fast.Values.ToArray());
+    }
+
     [Fact]
     public void Fractional_weights_use_the_reference_search()
     {
