@@ -91,7 +91,7 @@ internal sealed class PresortSplitter<TImpurity> : ISplitter where TImpurity : s
 
     private void SortFeature(int f, int[] kept)
     {
-        // Stable LSD radix sort (3 passes of 11 bits) on order-preserving bits of the float32 value;
+        // Stable LSD radix sort (up to 3 passes of 11 bits) on order-preserving bits of the float32 value;
         // rows enter in ascending order, so equal values keep row order.
         int col = f * _in.NRows, offset = f * _n;
         var keys = new uint[_n];
@@ -105,16 +105,25 @@ internal sealed class PresortSplitter<TImpurity> : ISplitter where TImpurity : s
         }
         var keys2 = new uint[_n];
         var rows2 = new int[_n];
-        var counts = new int[2048];
-        for (int shift = 0; shift < 32; shift += 11)
+        // One read fills the three digit histograms; a pass whose digit is the same for every key is skipped
+        // (integer-valued features have all-zero low mantissa bits, so usually one or two passes remain).
+        var counts = new int[3 * 2048];
+        foreach (uint k in keys)
         {
-            Array.Clear(counts);
-            foreach (uint k in keys) counts[(k >> shift) & 2047]++;
+            counts[k & 2047]++;
+            counts[2048 + ((k >> 11) & 2047)]++;
+            counts[4096 + (k >> 22)]++;
+        }
+        for (int pass = 0; pass < 3; pass++)
+        {
+            int shift = 11 * pass;
+            var count = counts.AsSpan(pass * 2048, 2048);
+            if (_n == 0 || count[(int)((keys[0] >> shift) & 2047)] == _n) continue;
             int sum = 0;
-            for (int b = 0; b < counts.Length; b++) { int c = counts[b]; counts[b] = sum; sum += c; }
+            for (int b = 0; b < count.Length; b++) { int c = count[b]; count[b] = sum; sum += c; }
             for (int p = 0; p < _n; p++)
             {
-                int dst = counts[(keys[p] >> shift) & 2047]++;
+                int dst = count[(int)((keys[p] >> shift) & 2047)]++;
                 keys2[dst] = keys[p];
                 rows2[dst] = rows[p];
             }

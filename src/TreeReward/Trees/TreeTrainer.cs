@@ -50,14 +50,18 @@ public sealed class TreeTrainer
         ArgumentNullException.ThrowIfNull(x);
         int n = x.GetLength(0), d = x.GetLength(1);
         var columns = new float[checked(n * d)];
+        var flat = n == 0 ? [] : System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref x[0, 0], n * d);
         for (int i = 0; i < n; i++)
-            for (int f = 0; f < d; f++)
+        {
+            var row = flat.Slice(i * d, d);
+            for (int f = 0; f < row.Length; f++)
             {
-                float v = x[i, f];
+                float v = row[f];
                 if (!float.IsFinite(v))
                     throw new TrainingDataException($"row {i}, feature {FeatureName(featureNames, f)}: value {v.ToString(CultureInfo.InvariantCulture)} is not finite");
                 columns[f * n + i] = v;
             }
+        }
         return Fit(new FeatureColumns(columns, n, d), labels, sampleWeight, featureNames);
     }
 
