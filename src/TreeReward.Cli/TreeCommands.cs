@@ -41,6 +41,8 @@ internal static class TreeCommands
         var randomState = new Option<int?>("--random-state") { Description = "Seed of the feature order that breaks ties between features (default: drawn and recorded in tree.json)." };
         var classMeaning = new Option<string?>("--class-meaning") { Description = "What each label means, LABEL=TEXT,... (e.g. \"1=response 1 preferred,0=response 2 preferred\")." };
         var validation = new Option<FileInfo?>("--validation") { Description = "With --max-depth auto: choose the depth on this table (same columns) instead of by cross-validation." };
+        var evalWhere = new Option<string?>("--eval-where") { Description = "Row filter for the --validation and --holdout tables (default: --where), e.g. \"split == 'validation'\"." };
+        var holdout = new Option<FileInfo?>("--holdout") { Description = "Held-out table (same columns): print accuracy, log-loss and permutation importances on it." };
         var bootstrap = new Option<int>("--bootstrap") { Description = "Also print bootstrap importances (mean ± std) over this many replicas (the paper uses 100).", DefaultValueFactory = _ => 0 };
         var output = new Option<FileInfo?>("--out") { Description = "Write the tree as tree.json." };
         var svg = new Option<FileInfo?>("--svg") { Description = "Draw the tree as SVG." };
@@ -49,7 +51,7 @@ internal static class TreeCommands
         var command = new Command("fit-tree", "Fit a classification tree (scikit-learn's CART) on a table; print it and its feature importances.")
         {
             data, label, features, where, weight, maxDepth, criterion, minLeaf, minSplit, minDecrease, minWeightFraction, maxLeaves,
-            classWeight, randomState, classMeaning, validation, bootstrap, output, svg, png, dot,
+            classWeight, randomState, classMeaning, validation, holdout, evalWhere, bootstrap, output, svg, png, dot,
         };
         command.SetAction(r =>
         {
@@ -58,6 +60,7 @@ internal static class TreeCommands
             var featureSpecs = r.GetValue(features) is string fs ? ColumnSpec.ParseList(fs, "--features").ToArray() : null;
             var whereExpr = r.GetValue(where) is string w ? ParseExpression(w, "--where") : null;
             var table = FeatureTable.Read(r.GetValue(data)!.ToString(), featureSpecs, labelSpec, r.GetValue(weight), whereExpr);
+            var evalWhereExpr = r.GetValue(evalWhere) is string ew ? ParseExpression(ew, "--eval-where") : whereExpr;
 
             var options = new TreeOptions
             {
@@ -75,8 +78,7 @@ internal static class TreeCommands
             if (r.GetValue(validation) is FileInfo vf)
             {
                 if (depthText != "auto") throw new UsageException("--validation is used to choose the depth: give it with --max-depth auto");
-                validationTable = FeatureTable.Read(vf.ToString(), featureSpecs ?? table.FeatureNames.Select(n => new ColumnSpec(n, ColumnExpression.Parse($"`{n}`"))).ToArray(),
-                    labelSpec, r.GetValue(weight), whereExpr);
+                validationTable = FeatureTable.Read(vf.ToString(), SpecsOf(featureSpecs, table), labelSpec, r.GetValue(weight), evalWhereExpr);
             }
             options = options with { MaxDepth = ResolveDepth(depthText, options, table, validationTable, stdout) };
 
@@ -91,6 +93,7 @@ internal static class TreeCommands
             };
             if (depthText == "auto") provenance["max_depth"] = "auto";
             if (whereExpr is not null) provenance["where"] = whereExpr.Text;
+            if (r.GetValue(evalWhere) is not null) provenance["eval_where"] = evalWhereExpr!.Text;
             if (table.Weights is not null) provenance["weight"] = r.GetValue(weight)!;
             foreach (var spec in featureSpecs ?? [])
                 if (!(spec.Expression.IsColumn && spec.Expression.Columns[0] == spec.Name)) provenance[FeatureKeyPrefix + spec.Name] = spec.Expression.Text;
@@ -117,6 +120,18 @@ internal static class TreeCommands
                     stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
                         $"  {boot.FeatureNames[f],-24} {boot.Mean[f]:0.0000} ± {boot.Std[f]:0.0000}   root {boot.RootSplitFrequency[f]:0%}"));
                 }
+            }
+            if (r.GetValue(holdout) is FileInfo hf)
+            {
+                var held = FeatureTable.Read(hf.ToString(), SpecsOf(featureSpecs, table), labelSpec, r.GetValue(weight), evalWhereExpr);
+                var permutation = PermutationImportance.Compute(tree, held.X, held.Labels!, new PermutationOptions { Seed = options.RandomState ?? 0 }, held.Weights);
+                var logLoss = PermutationImportance.Compute(tree, held.X, held.Labels!, new PermutationOptions { Scoring = ImportanceScoring.NegativeLogLoss, Repeats = 1 }, held.Weights);
+                stdout.WriteLine();
+                stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"Held-out '{hf}' ({held.Rows} rows): accuracy {permutation.BaselineScore:0.0000}, log-loss {-logLoss.BaselineScore:0.0000}"));
+                stdout.WriteLine("Permutation importances (accuracy drop, mean ± std over 5 shuffles):");
+                for (int f = 0; f < permutation.FeatureNames.Count; f++)
+                    stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {permutation.FeatureNames[f],-24} {permutation.Mean[f]:0.0000} ± {permutation.Std[f]:0.0000}"));
             }
             stdout.WriteLine();
             if (r.GetValue(output) is FileInfo o) { AtomicFile.WriteText(o.FullName, TreeJson.ToJson(tree)); stdout.WriteLine($"Wrote {o}"); }
@@ -170,7 +185,9 @@ internal static class TreeCommands
         var treeFile = new Option<FileInfo>("--tree") { Description = "A tree.json written by fit-tree.", Required = true };
         var values = new Option<string>("--values") { Description = "Feature values NAME=VALUE,... (every feature of the tree).", Required = true };
         var json = new Option<bool>("--json") { Description = "Print the path as JSON." };
-        var command = new Command("explain", "Print the decision path of one sample through a tree.") { treeFile, values, json };
+        var svg = new Option<FileInfo?>("--svg") { Description = "Draw the tree with this path highlighted, as SVG." };
+        var png = new Option<FileInfo?>("--png") { Description = "Draw the tree with this path highlighted, as PNG." };
+        var command = new Command("explain", "Print the decision path of one sample through a tree.") { treeFile, values, json, svg, png };
         command.SetAction(r =>
         {
             var tree = TreeJson.Load(r.GetValue(treeFile)!.ToString());
@@ -202,10 +219,17 @@ internal static class TreeCommands
                 stdout.WriteLine(path.Explanation);
                 if (tree.ClassMeaning.TryGetValue(path.PredictedClass, out string? meaning)) stdout.WriteLine($"class {path.PredictedClass}: {meaning}");
             }
+            var drawing = new TreeDrawingOptions { HighlightPath = path.Nodes.ToArray(), Title = path.Explanation };
+            if (r.GetValue(svg) is FileInfo s) AtomicFile.WriteText(s.FullName, TreeSvg.Render(tree, drawing));
+            if (r.GetValue(png) is FileInfo p) AtomicFile.WriteBytes(p.FullName, TreePng.Render(tree, drawing));
             return CliApp.ExitOk;
         });
         return command;
     }
+
+    /// <summary>The training table's feature specs, for reading validation or held-out tables the same way.</summary>
+    private static ColumnSpec[] SpecsOf(ColumnSpec[]? given, FeatureTable table) =>
+        given ?? table.FeatureNames.Select(n => new ColumnSpec(n, ColumnExpression.Parse($"`{n}`"))).ToArray();
 
     /// <summary>Each tree feature from its column, or from the expression recorded at fit time when the column is absent.</summary>
     private static ColumnSpec[] FeatureSpecsOf(DecisionTree tree) => tree.FeatureNames.Select(name =>

@@ -195,4 +195,41 @@ public sealed class CliTests : IDisposable
         Assert.Equal(2, process.ExitCode);
         Assert.Equal($"treereward: file '{data}' line 2: \"a\" is NaN, expected a finite number", err.Trim());
     }
+
+    [Fact]
+    public void Depth_auto_cross_validates_and_holdout_reports_permutation_importance()
+    {
+        string data = PairsCsv();
+        var (code, stdout, err) = Run(["fit-tree", "--data", data, "--label", "preferred=preference_strength<0", "--where", "preference_strength!=0",
+            .. DiffFeatures, "--max-depth", "auto", "--holdout", data, "--bootstrap", "20", "--random-state", "0", "--out", PathOf("t.json")]);
+        Assert.True(code == 0, err);
+        Assert.Contains("Depth selection (5-fold cross-validation, stratified):", stdout);
+        Assert.Matches(@"\n\s+\d+\s+[01]\.\d{4}\s+\d+\.\d{4}\s+\d+  <- chosen", stdout);
+        Assert.Contains("Held-out", stdout);
+        Assert.Contains("Permutation importances", stdout);
+        Assert.Contains("Bootstrap importances (20 replicas", stdout);
+        Assert.Equal("auto", TreeJson.Load(PathOf("t.json")).Training!.Provenance["max_depth"]);
+    }
+
+    [Fact]
+    public void Validation_file_needs_depth_auto()
+    {
+        string data = PairsCsv();
+        var (code, _, err) = Run(["fit-tree", "--data", data, "--label", "preferred=preference_strength<0", .. DiffFeatures, "--validation", data]);
+        Assert.Equal(2, code);
+        Assert.Contains("--validation is used to choose the depth", err);
+    }
+
+    [Fact]
+    public void Explain_draws_the_tree_with_the_path_highlighted()
+    {
+        string data = PairsCsv();
+        Assert.Equal(0, Run(["fit-tree", "--data", data, "--label", "preferred=preference_strength<0", .. DiffFeatures, "--random-state", "0", "--out", PathOf("tree.json")]).Code);
+        var (code, stdout, _) = Run("explain", "--tree", PathOf("tree.json"), "--values", "helpfulness_diff=2,correctness_diff=-1", "--svg", PathOf("p.svg"));
+        Assert.Equal(0, code);
+        string svg = File.ReadAllText(PathOf("p.svg"));
+        int onPath = System.Text.RegularExpressions.Regex.Matches(svg, "class=\"node [^\"]*on-path").Count;
+        int steps = stdout.Split('→').Length; // nodes on the path = steps + leaf
+        Assert.Equal(steps, onPath);
+    }
 }

@@ -8,7 +8,8 @@ namespace TreeReward.Data;
 /// <c>preference_strength &lt; 0</c> or <c>sign(-preference_strength)</c>.
 /// Grammar: numbers, column names (letters, digits, <c>_</c>, <c>.</c>; other names in backquotes),
 /// unary <c>-</c>, <c>+ - * /</c>, parentheses, <c>abs(e)</c>, <c>sign(e)</c>, <c>min(a,b)</c>, <c>max(a,b)</c>,
-/// and one comparison <c>&lt; &lt;= &gt; &gt;= == !=</c> giving 1 or 0.
+/// comparisons <c>&lt; &lt;= &gt; &gt;= == !=</c> giving 1 or 0, text comparisons of a column with a quoted
+/// string (<c>split == 'train'</c>, <c>==</c> and <c>!=</c> only), and <c>and</c> / <c>or</c> (also <c>&amp;&amp;</c>, <c>||</c>).
 /// </summary>
 public sealed class ColumnExpression
 {
@@ -33,45 +34,79 @@ public sealed class ColumnExpression
     public static ColumnExpression Parse(string text)
     {
         var parser = new Parser(text);
-        var root = parser.ParseComparison();
+        var root = parser.ParseOr();
         parser.ExpectEnd();
         return new ColumnExpression(text.Trim(), root, parser.Columns.Distinct(StringComparer.Ordinal).ToArray());
     }
 
     /// <summary>Evaluates on a record; a missing or non-numeric column is a <see cref="DatasetFormatException"/> naming file and line.</summary>
-    public double Evaluate(string file, TableRecord record) => _root.Eval(c => TableReader.ParseNumber(file, record, c));
+    public double Evaluate(string file, TableRecord record) => _root.Eval(new Source(file, record));
+
+    private sealed record Source(string File, TableRecord Record)
+    {
+        internal double Number(string column) => TableReader.ParseNumber(File, Record, column);
+
+        internal string? Text(string column) => Record.Fields.TryGetValue(column, out string? text)
+            ? text
+            : throw DatasetFormatException.At(File, Record.Line, $"no column \"{column}\"; columns are {string.Join(", ", Record.Fields.Keys)}");
+    }
 
     public override string ToString() => Text;
 
     private abstract record Node
     {
-        internal abstract double Eval(Func<string, double> column);
+        internal abstract double Eval(Source source);
     }
 
     private sealed record NumberNode(double Value) : Node
     {
-        internal override double Eval(Func<string, double> column) => Value;
+        internal override double Eval(Source source) => Value;
     }
 
     private sealed record ColumnNode(string Name) : Node
     {
-        internal override double Eval(Func<string, double> column) => column(Name);
+        internal override double Eval(Source source) => source.Number(Name);
+    }
+
+    private sealed record StringNode(string Value) : Node
+    {
+        internal override double Eval(Source source) => throw new InvalidOperationException("a string is not a number");
+    }
+
+    /// <summary>Text equality of a column (or string) with a quoted string.</summary>
+    private sealed record TextCompareNode(bool Equal, Node Left, Node Right) : Node
+    {
+        internal override double Eval(Source source) => (Text(Left, source) == Text(Right, source)) == Equal ? 1 : 0;
+
+        private static string? Text(Node node, Source source) => node switch
+        {
+            StringNode s => s.Value,
+            ColumnNode c => source.Text(c.Name),
+            _ => throw new InvalidOperationException("only columns and strings compare as text"),
+        };
+    }
+
+    private sealed record LogicalNode(bool And, Node Left, Node Right) : Node
+    {
+        internal override double Eval(Source source) => And
+            ? (Left.Eval(source) != 0 && Right.Eval(source) != 0 ? 1 : 0)
+            : (Left.Eval(source) != 0 || Right.Eval(source) != 0 ? 1 : 0);
     }
 
     private sealed record UnaryNode(string Op, Node Arg) : Node
     {
-        internal override double Eval(Func<string, double> column)
+        internal override double Eval(Source source)
         {
-            double v = Arg.Eval(column);
+            double v = Arg.Eval(source);
             return Op switch { "-" => -v, "abs" => Math.Abs(v), "sign" => Math.Sign(v), _ => throw new InvalidOperationException(Op) };
         }
     }
 
     private sealed record BinaryNode(string Op, Node Left, Node Right) : Node
     {
-        internal override double Eval(Func<string, double> column)
+        internal override double Eval(Source source)
         {
-            double a = Left.Eval(column), b = Right.Eval(column);
+            double a = Left.Eval(source), b = Right.Eval(source);
             return Op switch
             {
                 "+" => a + b,
@@ -96,7 +131,34 @@ public sealed class ColumnExpression
         private int _pos;
         internal List<string> Columns { get; } = [];
 
-        internal Node ParseComparison()
+        internal Node ParseOr()
+        {
+            var left = ParseAnd();
+            while (TryKeyword("or", "||")) left = new LogicalNode(false, left, ParseAnd());
+            return left;
+        }
+
+        private Node ParseAnd()
+        {
+            var left = ParseComparison();
+            while (TryKeyword("and", "&&")) left = new LogicalNode(true, left, ParseComparison());
+            return left;
+        }
+
+        private bool TryKeyword(string word, string symbol)
+        {
+            SkipSpace();
+            if (string.CompareOrdinal(text, _pos, symbol, 0, symbol.Length) == 0) { _pos += symbol.Length; return true; }
+            int end = _pos + word.Length;
+            if (string.CompareOrdinal(text, _pos, word, 0, word.Length) == 0 && (end >= text.Length || !(char.IsLetterOrDigit(text[end]) || text[end] == '_')))
+            {
+                _pos = end;
+                return true;
+            }
+            return false;
+        }
+
+        private Node ParseComparison()
         {
             var left = ParseSum();
             SkipSpace();
@@ -105,9 +167,18 @@ public sealed class ColumnExpression
                 if (string.CompareOrdinal(text, _pos, op, 0, op.Length) == 0)
                 {
                     _pos += op.Length;
-                    return new BinaryNode(op, left, ParseSum());
+                    var right = ParseSum();
+                    if (left is StringNode || right is StringNode)
+                    {
+                        if (op is not ("==" or "!=")) throw Error($"strings compare only with == or !=, not {op}");
+                        if (left is not (StringNode or ColumnNode) || right is not (StringNode or ColumnNode))
+                            throw Error("a string compares only with a column or another string");
+                        return new TextCompareNode(op == "==", left, right);
+                    }
+                    return new BinaryNode(op, left, right);
                 }
             }
+            if (left is StringNode) throw Error("a string must be compared with == or != to a column");
             return left;
         }
 
@@ -126,7 +197,7 @@ public sealed class ColumnExpression
                 if (_pos < text.Length && text[_pos] is '+' or '-')
                 {
                     string op = text[_pos++].ToString();
-                    left = new BinaryNode(op, left, ParseProduct());
+                    left = new BinaryNode(op, Num(left), Num(ParseProduct()));
                 }
                 else return left;
             }
@@ -141,7 +212,7 @@ public sealed class ColumnExpression
                 if (_pos < text.Length && text[_pos] is '*' or '/')
                 {
                     string op = text[_pos++].ToString();
-                    left = new BinaryNode(op, left, ParseUnary());
+                    left = new BinaryNode(op, Num(left), Num(ParseUnary()));
                 }
                 else return left;
             }
@@ -150,7 +221,7 @@ public sealed class ColumnExpression
         private Node ParseUnary()
         {
             SkipSpace();
-            if (_pos < text.Length && text[_pos] == '-') { _pos++; return new UnaryNode("-", ParseUnary()); }
+            if (_pos < text.Length && text[_pos] == '-') { _pos++; return new UnaryNode("-", Num(ParseUnary())); }
             if (_pos < text.Length && text[_pos] == '+') { _pos++; return ParseUnary(); }
             return ParsePrimary();
         }
@@ -176,6 +247,14 @@ public sealed class ColumnExpression
                 if (!double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out double v)) throw Error($"'{number}' is not a number");
                 return new NumberNode(v);
             }
+            if (c is '\'' or '"')
+            {
+                int end = text.IndexOf(c, _pos + 1);
+                if (end < 0) throw Error($"unclosed {c}");
+                string literal = text[(_pos + 1)..end];
+                _pos = end + 1;
+                return new StringNode(literal);
+            }
             if (c == '`')
             {
                 int end = text.IndexOf('`', _pos + 1);
@@ -200,16 +279,18 @@ public sealed class ColumnExpression
                         Expect(',');
                         var b = ParseSum();
                         Expect(')');
-                        return new BinaryNode(name, a, b);
+                        return new BinaryNode(name, Num(a), Num(b));
                     }
                     Expect(')');
-                    return new UnaryNode(name, a);
+                    return new UnaryNode(name, Num(a));
                 }
                 Columns.Add(name);
                 return new ColumnNode(name);
             }
             throw Error($"unexpected '{c}'");
         }
+
+        private Node Num(Node node) => node is StringNode ? throw Error("a string is not a number; compare it to a column with == or !=") : node;
 
         private void Expect(char c)
         {

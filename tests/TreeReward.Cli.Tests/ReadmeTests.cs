@@ -1,0 +1,85 @@
+using System.Globalization;
+using System.Text;
+using TreeReward.Cli;
+using TreeReward.Trees;
+
+namespace TreeReward.Cli.Tests;
+
+/// <summary>
+/// Runs the README's "set up and run" command (the human preference tree on ../shared/data) and checks
+/// what the README and the paper say about it, so the README cannot drift from the program.
+/// </summary>
+public sealed class ReadmeTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("treereward-readme-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static string RepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "README.md")) && File.Exists(Path.Combine(dir.FullName, "TreeReward.slnx"))) return dir.FullName;
+        throw new DirectoryNotFoundException("repository root not found above " + AppContext.BaseDirectory);
+    }
+
+    /// <summary>Arguments of the README line that starts with the given command, split as bash would (quotes only).</summary>
+    internal static string[] ReadmeCommand(string prefix)
+    {
+        string line = File.ReadAllLines(Path.Combine(RepoRoot(), "README.md")).First(l => l.StartsWith(prefix, StringComparison.Ordinal));
+        var args = new List<string>();
+        var current = new StringBuilder();
+        char quote = '\0';
+        bool inWord = false;
+        foreach (char c in line)
+        {
+            if (quote != '\0')
+            {
+                if (c == quote) quote = '\0'; else current.Append(c);
+            }
+            else if (c is '"' or '\'') { quote = c; inWord = true; }
+            else if (char.IsWhiteSpace(c))
+            {
+                if (inWord) { args.Add(current.ToString()); current.Clear(); inWord = false; }
+            }
+            else { current.Append(c); inWord = true; }
+        }
+        if (inWord) args.Add(current.ToString());
+        return args.Skip(1).ToArray(); // drop "./treereward"
+    }
+
+    [Fact]
+    public void Readme_main_command_fits_the_human_tree_of_the_paper()
+    {
+        string[] args = ReadmeCommand("./treereward fit-tree --data ../shared/data/helpsteer2-human-ratings/");
+        // Run from the repository root, as the README does, with the outputs redirected to a temporary folder.
+        args = args.Select(a => a.StartsWith("../shared/", StringComparison.Ordinal) ? Path.Combine(RepoRoot(), a) : a)
+                   .Select(a => a.StartsWith("human-tree.", StringComparison.Ordinal) ? Path.Combine(_dir, a) : a).ToArray();
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        int code = CliApp.Run(args, stdout, stderr);
+        Assert.True(code == 0, stderr.ToString());
+
+        var tree = TreeJson.Load(Path.Combine(_dir, "human-tree.json"));
+        Assert.Equal("helpfulness_diff", tree.FeatureNames[tree.Feature[0]]);
+        Assert.Equal(0.5, tree.Threshold[0]);
+        Assert.Equal(3, tree.Depth);
+        Assert.Equal("response 1 preferred", tree.ClassMeaning["1"]);
+        Assert.True(tree.FeatureImportances[0] > 0.95, $"helpfulness importance {tree.FeatureImportances[0]}");
+
+        string output = stdout.ToString();
+        var boot = output.Split('\n').Single(l => l.TrimStart().StartsWith("helpfulness_diff", StringComparison.Ordinal) && l.Contains('±') && l.Contains("root"));
+        double mean = double.Parse(boot.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
+        Assert.InRange(mean, 0.96, 0.99); // blog: 0.98
+        Assert.Contains("accuracy 0.9091", output);
+        Assert.True(File.Exists(Path.Combine(_dir, "human-tree.png")));
+        Assert.True(File.Exists(Path.Combine(_dir, "human-tree.svg")));
+
+        // The README's explain example prints the path quoted at the top of the README.
+        var explain = new StringWriter();
+        string[] explainArgs = ReadmeCommand("./treereward explain --tree human-tree.json")
+            .Select(a => a.StartsWith("human-tree.", StringComparison.Ordinal) || a == "path.png" ? Path.Combine(_dir, a) : a).ToArray();
+        Assert.Equal(0, CliApp.Run(explainArgs, explain, new StringWriter()));
+        string readme = File.ReadAllText(Path.Combine(RepoRoot(), "README.md"));
+        Assert.Contains(explain.ToString().Split('\n')[0].TrimEnd(), readme);
+    }
+}
