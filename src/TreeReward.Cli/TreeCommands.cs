@@ -159,6 +159,7 @@ internal static class TreeCommands
             var kept = new List<string[]>();
             var table = FeatureTable.Read(r.GetValue(data)!.ToString(), specs, null, null, null, keepColumns, kept);
             double[,] probabilities = tree.PredictProba(table.X);
+            string[] predictions = tree.Predict(table.X);
             bool withProba = r.GetValue(proba);
 
             var csv = new StringBuilder();
@@ -169,7 +170,7 @@ internal static class TreeCommands
             for (int i = 0; i < table.Rows; i++)
             {
                 for (int c = 0; c < p.Length; c++) p[c] = probabilities[i, c];
-                var fields = (keepColumns is null ? [] : kept[i]).Append(tree.Classes[ArgMax(p)]);
+                var fields = (keepColumns is null ? [] : kept[i]).Append(predictions[i]);
                 if (withProba) fields = fields.Concat(p.Select(v => v.ToString("R", CultureInfo.InvariantCulture)));
                 csv.AppendLine(string.Join(',', fields.Select(CsvField)));
             }
@@ -308,13 +309,6 @@ internal static class TreeCommands
             map[cls] = pair[(eq + 1)..].Trim();
         }
         return map;
-    }
-
-    private static int ArgMax(double[] p)
-    {
-        int best = 0;
-        for (int c = 1; c < p.Length; c++) if (p[c] > p[best]) best = c;
-        return best;
     }
 
     private static string Sha256(string file)

@@ -47,18 +47,11 @@ internal sealed class PresortSplitter<TImpurity> : ISplitter where TImpurity : s
     internal PresortSplitter(SplitterInput input)
     {
         _in = input;
-        var keep = new List<int>(input.NRows);
-        double weighted = 0.0;
-        for (int i = 0; i < input.NRows; i++)
-        {
-            if (input.Weight is null || input.Weight[i] != 0.0) keep.Add(i);
-            weighted += input.Weight is null ? 1.0 : input.Weight[i];
-        }
+        (int[] kept, double weighted) = input.PositiveRows();
         _weightedNSamples = weighted;
-        _n = keep.Count;
+        _n = kept.Length;
         _values = new float[(long)_n * input.NFeatures is var total && total <= Array.MaxLength ? (int)total : throw new TrainingDataException("too many rows x features for one tree")];
         _rows = new int[_values.Length];
-        int[] kept = keep.ToArray();
         if ((long)_n * input.NFeatures >= ParallelWork) Parallel.For(0, input.NFeatures, f => SortFeature(f, kept));
         else for (int f = 0; f < input.NFeatures; f++) SortFeature(f, kept);
         _goesLeft = new byte[input.NRows];
@@ -243,6 +236,21 @@ internal sealed class PresortSplitter<TImpurity> : ISplitter where TImpurity : s
         Array.Copy(scratch.Values, 0, _values, left, right);
     }
 
+    /// <summary>Moves rows[added..upTo) to the left side's class sums; returns the new left weight.</summary>
+    private double AddLeft(ReadOnlySpan<int> rows, ref int added, int upTo, double[] left, double wl)
+    {
+        int[] y = _in.Y;
+        double[]? weight = _in.Weight;
+        for (; added < upTo; added++)
+        {
+            int row = rows[added];
+            double w = weight is null ? 1.0 : weight[row];
+            left[y[row]] += w;
+            wl += w;
+        }
+        return wl;
+    }
+
     /// <summary>Best threshold of one feature on the node (first best position), or Constant.</summary>
     private FeatureBest Score(int f, int start, int end)
     {
@@ -255,8 +263,6 @@ internal sealed class PresortSplitter<TImpurity> : ISplitter where TImpurity : s
         var scratch = _scratch.Value!;
         double[] left = scratch.Left, right = scratch.Right;
         Array.Clear(left);
-        int[] y = _in.Y;
-        double[]? weight = _in.Weight;
         int minLeaf = _in.MinSamplesLeaf;
         double minWeightLeaf = _in.MinWeightLeaf, nodeWeight = _nodeWeight;
         double[]? xLog2X = _xLog2X;
@@ -269,13 +275,7 @@ internal sealed class PresortSplitter<TImpurity> : ISplitter where TImpurity : s
             p++;
             if (p >= n) break;
             if (p < minLeaf || n - p < minLeaf) continue;
-            for (; added < p; added++)
-            {
-                int row = rows[added];
-                double w = weight is null ? 1.0 : weight[row];
-                left[y[row]] += w;
-                wl += w;
-            }
+            wl = AddLeft(rows, ref added, p, left, wl);
             double wr = nodeWeight - wl;
             if (wl < minWeightLeaf || wr < minWeightLeaf) continue;
             for (int c = 0; c < left.Length; c++) right[c] = _nodeSum[c] - left[c];
@@ -310,13 +310,7 @@ internal sealed class PresortSplitter<TImpurity> : ISplitter where TImpurity : s
             {
                 if (scratch.Screens[j] < cut) continue;
                 int pos = scratch.Candidates[j];
-                for (; added < pos; added++)
-                {
-                    int row = rows[added];
-                    double w = weight is null ? 1.0 : weight[row];
-                    left[y[row]] += w;
-                    wl += w;
-                }
+                wl = AddLeft(rows, ref added, pos, left, wl);
                 double wr = nodeWeight - wl;
                 for (int c = 0; c < left.Length; c++) right[c] = _nodeSum[c] - left[c];
                 double proxy = -wr * TImpurity.Of(right, wr) - wl * TImpurity.Of(left, wl);

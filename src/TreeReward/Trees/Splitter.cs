@@ -40,7 +40,24 @@ internal interface ISplitter
 /// <summary>Inputs shared by the split searches, already validated and encoded.</summary>
 internal sealed record SplitterInput(
     float[] X, int NRows, int NFeatures, int[] Y, int NClasses, double[]? Weight,
-    int MinSamplesLeaf, double MinWeightLeaf, uint RandomSeed);
+    int MinSamplesLeaf, double MinWeightLeaf, uint RandomSeed)
+{
+    /// <summary>
+    /// The rows that take part (non-zero weight, as scikit-learn's Splitter.init) and the total weight of
+    /// all rows, summed in row order.
+    /// </summary>
+    internal (int[] Rows, double TotalWeight) PositiveRows()
+    {
+        var rows = new List<int>(NRows);
+        double weighted = 0.0;
+        for (int i = 0; i < NRows; i++)
+        {
+            if (Weight is null || Weight[i] != 0.0) rows.Add(i);
+            weighted += Weight is null ? 1.0 : Weight[i];
+        }
+        return (rows.ToArray(), weighted);
+    }
+}
 
 /// <summary>
 /// scikit-learn's BestSplitter (sklearn/tree/_splitter.pyx, 1.2): features are drawn in a seeded random
@@ -67,15 +84,7 @@ internal sealed class ExactSplitter<TImpurity> : ISplitter where TImpurity : str
     internal ExactSplitter(SplitterInput input)
     {
         _in = input;
-        var samples = new List<int>(input.NRows);
-        double weighted = 0.0;
-        for (int i = 0; i < input.NRows; i++)
-        {
-            // Only positively weighted samples take part (scikit-learn's Splitter.init).
-            if (input.Weight is null || input.Weight[i] != 0.0) samples.Add(i);
-            weighted += input.Weight is null ? 1.0 : input.Weight[i];
-        }
-        _samples = samples.ToArray();
+        (_samples, double weighted) = input.PositiveRows();
         _xf = new float[_samples.Length];
         _features = Enumerable.Range(0, input.NFeatures).ToArray();
         _constantFeatures = new int[input.NFeatures];
