@@ -111,8 +111,15 @@ public sealed class TreeTrainer
             ? SplitterFactory.Create<GiniImpurity>(input, UseReferenceSplitter)
             : SplitterFactory.Create<EntropyImpurity>(input, UseReferenceSplitter);
         var store = new NodeStore(k);
-        if (Options.MaxLeafNodes is int maxLeaves) BestFirstBuilder.Build(splitter, rules, store, maxLeaves);
-        else DepthFirstBuilder.Build(splitter, rules, store);
+        try
+        {
+            if (Options.MaxLeafNodes is int maxLeaves) BestFirstBuilder.Build(splitter, rules, store, maxLeaves);
+            else DepthFirstBuilder.Build(splitter, rules, store);
+        }
+        finally
+        {
+            (splitter as IDisposable)?.Dispose();
+        }
 
         var info = new TrainingInfo
         {
