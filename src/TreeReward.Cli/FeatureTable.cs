@@ -94,7 +94,7 @@ internal sealed class FeatureTable
             {
                 double v = specs[f].Expression.Evaluate(file, record);
                 if (!double.IsFinite(v) || !float.IsFinite((float)v))
-                    throw DatasetFormatException.At(file, record.Line, $"\"{specs[f].Name}\" is {v.ToString(CultureInfo.InvariantCulture)}, expected a finite number");
+                    throw DatasetFormatException.At(file, record, $"\"{specs[f].Name}\" is {v.ToString(CultureInfo.InvariantCulture)}, expected a finite number");
                 row[f] = v;
             }
             rows.Add(row);
@@ -103,14 +103,14 @@ internal sealed class FeatureTable
             if (weightColumn is not null)
             {
                 double w = TableReader.ParseNumber(file, record, weightColumn);
-                if (w < 0) throw DatasetFormatException.At(file, record.Line, $"\"{weightColumn}\" is {w.ToString(CultureInfo.InvariantCulture)}, expected a weight >= 0");
+                if (w < 0) throw DatasetFormatException.At(file, record, $"\"{weightColumn}\" is {w.ToString(CultureInfo.InvariantCulture)}, expected a weight >= 0");
                 weights!.Add(w);
             }
             if (keepColumns is not null)
             {
                 kept!.Add(keepColumns.Select(c => record.Fields.TryGetValue(c, out var v)
                     ? v ?? ""
-                    : throw DatasetFormatException.At(file, record.Line, $"no column \"{c}\" to keep; columns are {string.Join(", ", record.Fields.Keys)}")).ToArray());
+                    : throw DatasetFormatException.At(file, record, $"no column \"{c}\" to keep; columns are {string.Join(", ", record.Fields.Keys)}")).ToArray());
             }
         }
         if (rows.Count == 0)
@@ -127,9 +127,9 @@ internal sealed class FeatureTable
         {
             string column = label.Expression.Columns[0];
             if (!record.Fields.TryGetValue(column, out string? text))
-                throw DatasetFormatException.At(file, record.Line, $"no label column \"{column}\"; columns are {string.Join(", ", record.Fields.Keys)}");
+                throw DatasetFormatException.At(file, record, $"no label column \"{column}\"; columns are {string.Join(", ", record.Fields.Keys)}");
             if (string.IsNullOrWhiteSpace(text))
-                throw DatasetFormatException.At(file, record.Line, $"label \"{column}\" is empty");
+                throw DatasetFormatException.At(file, record, $"label \"{column}\" is empty");
             return text.Trim();
         }
         return label.Expression.Evaluate(file, record).ToString("R", CultureInfo.InvariantCulture);

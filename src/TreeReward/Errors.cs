@@ -14,6 +14,10 @@ public sealed class DatasetFormatException : TreeRewardException
     /// <summary>Builds the conventional message <c>file 'F' line L: "field" is V, expected E</c>.</summary>
     public static DatasetFormatException At(string file, long line, string message) =>
         new($"file '{file}' line {line}: {message}");
+
+    /// <summary>As <see cref="At(string, long, string)"/> for a table record ("line N" or, in Parquet, "row N").</summary>
+    public static DatasetFormatException At(string file, Data.TableRecord record, string message) =>
+        new($"file '{file}' {record.Unit} {record.Line}: {message}");
 }
 
 /// <summary>A model file (tree.json, ...) is malformed or of an unknown format version.</summary>

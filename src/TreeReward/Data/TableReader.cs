@@ -5,8 +5,12 @@ using System.Text.Json;
 
 namespace TreeReward.Data;
 
-/// <summary>One record of a table file: its 1-based line number and its fields by column name.</summary>
-public sealed record TableRecord(long Line, IReadOnlyDictionary<string, string?> Fields);
+/// <summary>One record of a table file: its 1-based line number (row number in binary formats) and its fields by column name.</summary>
+public sealed record TableRecord(long Line, IReadOnlyDictionary<string, string?> Fields)
+{
+    /// <summary>"line" for text files, "row" for binary ones (Parquet): how messages name <see cref="Line"/>.</summary>
+    public string Unit { get; init; } = "line";
+}
 
 /// <summary>
 /// Streams the records of a CSV (RFC 4180: header row, quoted fields, doubled quotes, embedded newlines)
@@ -142,13 +146,13 @@ public static class TableReader
     public static double ParseNumber(string file, TableRecord record, string column)
     {
         if (!record.Fields.TryGetValue(column, out string? text))
-            throw DatasetFormatException.At(file, record.Line, $"no column \"{column}\"; columns are {string.Join(", ", record.Fields.Keys)}");
+            throw DatasetFormatException.At(file, record, $"no column \"{column}\"; columns are {string.Join(", ", record.Fields.Keys)}");
         if (text is null || text.Length == 0)
-            throw DatasetFormatException.At(file, record.Line, $"\"{column}\" is empty, expected a number");
+            throw DatasetFormatException.At(file, record, $"\"{column}\" is empty, expected a number");
         if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double v))
-            throw DatasetFormatException.At(file, record.Line, $"\"{column}\" is \"{Clip(text)}\", expected a number");
+            throw DatasetFormatException.At(file, record, $"\"{column}\" is \"{Clip(text)}\", expected a number");
         if (!double.IsFinite(v))
-            throw DatasetFormatException.At(file, record.Line, $"\"{column}\" is {Clip(text)}, expected a finite number");
+            throw DatasetFormatException.At(file, record, $"\"{column}\" is {Clip(text)}, expected a finite number");
         return v;
     }
 
