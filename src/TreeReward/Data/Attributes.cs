@@ -41,9 +41,12 @@ public sealed record AttributeRatings(double? Helpfulness, double? Correctness, 
     public override string ToString() => string.Join(", ", Attributes.All.Zip(Values, (a, v) => $"{a}={v?.ToString(CultureInfo.InvariantCulture) ?? "?"}"));
 }
 
-/// <summary>One rated response (a HelpSteer2 rating row).</summary>
-public sealed record RatedResponse(Conversation Conversation, string Response, AttributeRatings Ratings)
+/// <summary>One rated response (a HelpSteer2 rating row). <see cref="Prompt"/> is the raw prompt text (joins use it exactly).</summary>
+public sealed record RatedResponse(string Prompt, string Response, AttributeRatings Ratings)
 {
+    /// <summary>The prompt's turns (HelpSteer2 multi-turn format parsed).</summary>
+    public Conversation Conversation => Conversation.ParseHelpSteer2(Prompt);
+
     /// <summary>Where the row came from, e.g. "train.jsonl.gz line 812" (for messages and joins).</summary>
     public string? Source { get; init; }
 }

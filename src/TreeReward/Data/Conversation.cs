@@ -30,13 +30,13 @@ public sealed record Conversation(IReadOnlyList<Turn> Turns)
     /// <summary>
     /// Parses a HelpSteer2 prompt (REFERENCE.md): split on <c>&lt;extra_id_1&gt;</c>; the first chunk is a user
     /// turn; each later chunk's first line is its role ("Assistant" = assistant, anything else = user) and the
-    /// rest its content; trailing newlines of every turn are removed. A prompt without the marker is one user
-    /// turn kept verbatim.
+    /// rest its content; trailing newlines of every turn are removed (a prompt without the marker is one user
+    /// turn, its trailing newlines removed too, as RLHFlow's <c>convert_to_chat_format</c> does).
     /// </summary>
     public static Conversation ParseHelpSteer2(string prompt)
     {
         ArgumentNullException.ThrowIfNull(prompt);
-        if (!prompt.Contains(Marker, StringComparison.Ordinal)) return FromPrompt(prompt);
+        if (!prompt.Contains(Marker, StringComparison.Ordinal)) return FromPrompt(prompt.TrimEnd('\n'));
         string[] chunks = prompt.Split(Marker);
         var turns = new List<Turn> { new(Role.User, chunks[0].TrimEnd('\n')) };
         foreach (string chunk in chunks.Skip(1))

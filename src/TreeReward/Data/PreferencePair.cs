@@ -13,9 +13,15 @@ public enum PreferenceLabel
 /// A HelpSteer2-Preference pair. <see cref="Strength"/> is the human preference strength in -3..3:
 /// NEGATIVE means response 1 is better, positive response 2, 0 no preference (REFERENCE.md).
 /// Ratings are present when the pair was joined to the rating rows (or the file carries them).
+/// <see cref="Prompt"/> is the raw prompt text; <see cref="Split"/> is "train" or "validation";
+/// <see cref="SplitIndex"/> is the pair's 0-based position among the pairs of its split in the source
+/// (RLHFlow's judge files key votes by it).
 /// </summary>
-public sealed record PreferencePair(string Id, string Split, Conversation Conversation, string Response1, string Response2, int Strength)
+public sealed record PreferencePair(string Id, string Split, string Prompt, string Response1, string Response2, int Strength)
 {
+    public Conversation Conversation => Conversation.ParseHelpSteer2(Prompt);
+    public int? SplitIndex { get; init; }
+
     public AttributeRatings? Ratings1 { get; init; }
     public AttributeRatings? Ratings2 { get; init; }
 
