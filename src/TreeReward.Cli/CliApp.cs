@@ -45,9 +45,10 @@ public static class CliApp
         }
     }
 
+    // Bad input: our own exceptions, and the file system refusing a path the user gave (missing file, a
+    // directory given as output, no permission). Anything else — ArgumentException included — is a bug.
     private static bool IsInputError(Exception e) =>
-        e is TreeRewardException or UsageException or FormatException or FileNotFoundException or DirectoryNotFoundException
-            or UnauthorizedAccessException or ArgumentException;
+        e is TreeRewardException or UsageException or IOException or UnauthorizedAccessException;
 
     private static IEnumerable<string> CommandPath(ParseResult parsed)
     {

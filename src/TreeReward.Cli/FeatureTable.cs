@@ -93,8 +93,10 @@ internal sealed class FeatureTable
             for (int f = 0; f < specs.Length; f++)
             {
                 double v = specs[f].Expression.Evaluate(file, record);
-                if (!double.IsFinite(v) || !float.IsFinite((float)v))
+                if (!double.IsFinite(v))
                     throw DatasetFormatException.At(file, record, $"\"{specs[f].Name}\" is {v.ToString(CultureInfo.InvariantCulture)}, expected a finite number");
+                if (!float.IsFinite((float)v))
+                    throw DatasetFormatException.At(file, record, $"\"{specs[f].Name}\" is {v.ToString(CultureInfo.InvariantCulture)}, outside the float32 range the trees use (|x| < 3.4e38)");
                 row[f] = v;
             }
             rows.Add(row);

@@ -26,7 +26,7 @@ internal static class TreeCommands
     {
         var data = new Option<FileInfo>("--data") { Description = "Training table: .csv, .tsv or .jsonl, optionally .gz.", Required = true };
         var label = new Option<string>("--label") { Description = "Label column, or NAME=EXPRESSION (e.g. \"preferred=preference_strength<0\").", Required = true };
-        var features = new Option<string?>("--features") { Description = "Comma-separated feature columns or NAME=EXPRESSION (e.g. \"helpfulness_diff=helpfulness_1-helpfulness_2\"); default: every other numeric column." };
+        var features = new Option<string?>("--features") { Description = "Comma-separated feature columns or NAME=EXPRESSION (e.g. \"helpfulness_diff=helpfulness_1-helpfulness_2\"); default: every column but the label, weight and --where columns (all must be numeric)." };
         var where = new Option<string?>("--where") { Description = "Keep only rows where this expression is non-zero (e.g. \"preference_strength!=0\")." };
         var weight = new Option<string?>("--weight") { Description = "Column of non-negative sample weights." };
         var maxDepth = new Option<string>("--max-depth") { Description = "Maximum depth: N, 'none' (unlimited) or 'auto' (5-fold cross-validated over 1..8).", DefaultValueFactory = _ => Defaults.MaxDepth?.ToString(CultureInfo.InvariantCulture) ?? "none" };
@@ -38,7 +38,7 @@ internal static class TreeCommands
         var minWeightFraction = new Option<double>("--min-weight-fraction-leaf") { Description = "Minimum fraction of the total weight in each leaf.", DefaultValueFactory = _ => Defaults.MinWeightFractionLeaf };
         var maxLeaves = new Option<int?>("--max-leaf-nodes") { Description = "Grow best-first up to this many leaves." };
         var classWeight = new Option<string?>("--class-weight") { Description = "'balanced' or LABEL:WEIGHT,... (e.g. \"0:1,1:2.5\")." };
-        var randomState = new Option<int?>("--random-state") { Description = "Seed of the feature order that breaks ties between features (default: drawn and recorded in tree.json)." };
+        var randomState = new Option<int?>("--random-state") { Description = "Seed of the feature order that breaks ties between features, also used by --max-depth auto, --bootstrap and --holdout (default: drawn and recorded in tree.json)." };
         var classMeaning = new Option<string?>("--class-meaning") { Description = "What each label means, LABEL=TEXT,... (e.g. \"1=response 1 preferred,0=response 2 preferred\")." };
         var validation = new Option<FileInfo?>("--validation") { Description = "With --max-depth auto: choose the depth on this table (same columns) instead of by cross-validation." };
         var evalWhere = new Option<string?>("--eval-where") { Description = "Row filter for the --validation and --holdout tables (default: --where), e.g. \"split == 'validation'\"." };
@@ -71,7 +71,8 @@ internal static class TreeCommands
                 MinWeightFractionLeaf = r.GetValue(minWeightFraction),
                 MaxLeafNodes = r.GetValue(maxLeaves),
                 ClassWeight = r.GetValue(classWeight) is string cw ? ParseClassWeight(cw) : null,
-                RandomState = r.GetValue(randomState),
+                // Drawn once when not given, so the tree, depth selection, bootstrap and permutations share one recorded seed.
+                RandomState = r.GetValue(randomState) ?? Random.Shared.Next(),
             };
             string depthText = r.GetValue(maxDepth)!;
             FeatureTable? validationTable = null;
@@ -111,7 +112,7 @@ internal static class TreeCommands
 
             if (r.GetValue(bootstrap) is int replicas and > 0)
             {
-                var boot = BootstrapImportance.Compute(table.X, table.Labels!, new BootstrapOptions { Tree = options, Replicas = replicas, Seed = options.RandomState ?? 0 },
+                var boot = BootstrapImportance.Compute(table.X, table.Labels!, new BootstrapOptions { Tree = options, Replicas = replicas, Seed = options.RandomState!.Value },
                     table.Weights, table.FeatureNames);
                 stdout.WriteLine();
                 stdout.WriteLine($"Bootstrap importances ({replicas} replicas, mean ± std; share of replicas splitting first on it):");
@@ -124,7 +125,7 @@ internal static class TreeCommands
             if (r.GetValue(holdout) is FileInfo hf)
             {
                 var held = FeatureTable.Read(hf.ToString(), SpecsOf(featureSpecs, table), labelSpec, r.GetValue(weight), evalWhereExpr);
-                var permutation = PermutationImportance.Compute(tree, held.X, held.Labels!, new PermutationOptions { Seed = options.RandomState ?? 0 }, held.Weights);
+                var permutation = PermutationImportance.Compute(tree, held.X, held.Labels!, new PermutationOptions { Seed = options.RandomState!.Value }, held.Weights);
                 var logLoss = PermutationImportance.Compute(tree, held.X, held.Labels!, new PermutationOptions { Scoring = ImportanceScoring.NegativeLogLoss, Repeats = 1 }, held.Weights);
                 stdout.WriteLine();
                 stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -243,7 +244,7 @@ internal static class TreeCommands
         if (text == "none") return null;
         if (text == "auto")
         {
-            var selectionOptions = new DepthSelectionOptions { Tree = options, Seed = options.RandomState ?? 0 };
+            var selectionOptions = new DepthSelectionOptions { Tree = options, Seed = options.RandomState!.Value };
             var selection = validation is null
                 ? DepthSelection.CrossValidate(table.X, table.Labels!, selectionOptions, table.Weights)
                 : DepthSelection.OnValidation(table.X, table.Labels!, validation.X, validation.Labels!, selectionOptions, table.Weights, validation.Weights);

@@ -31,3 +31,9 @@ public sealed class TrainingDataException : TreeRewardException
 {
     public TrainingDataException(string message, Exception? inner = null) : base(message, inner) { }
 }
+
+/// <summary>Values given to a fitted model are unusable: wrong number of features, NaN or infinite values, an unknown feature name.</summary>
+public sealed class ModelInputException : TreeRewardException
+{
+    public ModelInputException(string message, Exception? inner = null) : base(message, inner) { }
+}

@@ -114,6 +114,9 @@ public sealed class CliTests : IDisposable
     [InlineData("empty.csv", "", "has no data rows")]
     [InlineData("header.csv", "a,label\n", "has no data rows")]
     [InlineData("short.csv", "a,label\n1,x\n2\n", "line 3: 1 fields, expected 2 as in the header")]
+    [InlineData("inf.csv", "a,label\n1,x\n-inf,y\n", "line 3: \"a\" is -inf, expected a finite number")]
+    [InlineData("huge.csv", "a,label\n1,x\n3.5e38,y\n", "line 3: \"a\" is 3.5E+38, outside the float32 range")]
+    [InlineData("nanlabel.csv", "a,label\n1,1\n2,NaN\n", "label \"NaN\" is not a finite number")]
     public void Bad_data_stops_with_one_line_and_exit_code_2(string name, string content, string message)
     {
         string data = Write(name, content);
@@ -231,5 +234,24 @@ public sealed class CliTests : IDisposable
         int onPath = System.Text.RegularExpressions.Regex.Matches(svg, "class=\"node [^\"]*on-path").Count;
         int steps = stdout.Split('→').Length; // nodes on the path = steps + leaf
         Assert.Equal(steps, onPath);
+    }
+
+    [Fact]
+    public void A_directory_as_output_is_bad_input_not_a_bug()
+    {
+        string data = Write("xy.csv", "a,label\n0,x\n1,y\n");
+        var (code, _, err) = Run("fit-tree", "--data", data, "--label", "label", "--out", _dir);
+        Assert.Equal(2, code);
+        Assert.DoesNotContain("internal error", err);
+        Assert.Single(err.TrimEnd().Split('\n'));
+    }
+
+    [Fact]
+    public void Options_out_of_range_name_the_parameter()
+    {
+        string data = Write("xy.csv", "a,label\n0,x\n1,y\n");
+        var (code, _, err) = Run("fit-tree", "--data", data, "--label", "label", "--min-samples-leaf", "0");
+        Assert.Equal(2, code);
+        Assert.Contains("min_samples_leaf is 0", err);
     }
 }

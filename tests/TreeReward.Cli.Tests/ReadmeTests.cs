@@ -53,13 +53,13 @@ public sealed class ReadmeTests : IDisposable
         string[] args = ReadmeCommand("./treereward fit-tree --data ../shared/data/helpsteer2-human-ratings/");
         // Run from the repository root, as the README does, with the outputs redirected to a temporary folder.
         args = args.Select(a => a.StartsWith("../shared/", StringComparison.Ordinal) ? Path.Combine(RepoRoot(), a) : a)
-                   .Select(a => a.StartsWith("human-tree.", StringComparison.Ordinal) ? Path.Combine(_dir, a) : a).ToArray();
+                   .Select(a => a.StartsWith("out/", StringComparison.Ordinal) ? Path.Combine(_dir, a) : a).ToArray();
         var stdout = new StringWriter();
         var stderr = new StringWriter();
         int code = CliApp.Run(args, stdout, stderr);
         Assert.True(code == 0, stderr.ToString());
 
-        var tree = TreeJson.Load(Path.Combine(_dir, "human-tree.json"));
+        var tree = TreeJson.Load(Path.Combine(_dir, "out", "human-tree.json"));
         Assert.Equal("helpfulness_diff", tree.FeatureNames[tree.Feature[0]]);
         Assert.Equal(0.5, tree.Threshold[0]);
         Assert.Equal(3, tree.Depth);
@@ -71,13 +71,13 @@ public sealed class ReadmeTests : IDisposable
         double mean = double.Parse(boot.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
         Assert.InRange(mean, 0.96, 0.99); // blog: 0.98
         Assert.Contains("accuracy 0.9091", output);
-        Assert.True(File.Exists(Path.Combine(_dir, "human-tree.png")));
-        Assert.True(File.Exists(Path.Combine(_dir, "human-tree.svg")));
+        Assert.True(File.Exists(Path.Combine(_dir, "out", "human-tree.png")));
+        Assert.True(File.Exists(Path.Combine(_dir, "out", "human-tree.svg")));
 
         // The README's explain example prints the path quoted at the top of the README.
         var explain = new StringWriter();
-        string[] explainArgs = ReadmeCommand("./treereward explain --tree human-tree.json")
-            .Select(a => a.StartsWith("human-tree.", StringComparison.Ordinal) || a == "path.png" ? Path.Combine(_dir, a) : a).ToArray();
+        string[] explainArgs = ReadmeCommand("./treereward explain --tree out/human-tree.json")
+            .Select(a => a.StartsWith("out/", StringComparison.Ordinal) ? Path.Combine(_dir, a) : a).ToArray();
         Assert.Equal(0, CliApp.Run(explainArgs, explain, new StringWriter()));
         string readme = File.ReadAllText(Path.Combine(RepoRoot(), "README.md"));
         Assert.Contains(explain.ToString().Split('\n')[0].TrimEnd(), readme);

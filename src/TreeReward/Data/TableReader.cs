@@ -41,8 +41,62 @@ public static class TableReader
     private static TextReader Open(string path)
     {
         Stream s = File.OpenRead(path);
-        if (path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase)) s = new GZipStream(s, CompressionMode.Decompress);
+        if (path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase)) s = new CheckedGzipStream(s, path);
         return new StreamReader(s, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
+    }
+
+    /// <summary>
+    /// Decompresses gzip and, at the end, checks the byte count against the trailer's ISIZE: .NET's GZipStream
+    /// ends quietly on a file cut at a block boundary, which would otherwise lose rows without a word.
+    /// (BGZF files end with an empty member; their check is skipped.)
+    /// </summary>
+    private sealed class CheckedGzipStream(Stream file, string path) : Stream
+    {
+        private readonly GZipStream _gzip = new(file, CompressionMode.Decompress);
+        private long _read;
+        private bool _checked;
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            int n;
+            try { n = _gzip.Read(buffer); }
+            catch (InvalidDataException e) { throw new DatasetFormatException($"file '{path}': the gzip data is corrupt ({e.Message})", e); }
+            _read += n;
+            if (n == 0 && buffer.Length > 0 && !_checked) CheckTrailer();
+            return n;
+        }
+
+        private void CheckTrailer()
+        {
+            _checked = true;
+            using var raw = File.OpenRead(path);
+            if (raw.Length < 18) throw new DatasetFormatException($"file '{path}': the gzip data is truncated ({raw.Length} bytes)");
+            Span<byte> tail = stackalloc byte[4];
+            raw.Seek(-4, SeekOrigin.End);
+            raw.ReadExactly(tail);
+            uint isize = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(tail);
+            if (isize == 0 && _read > 0) return; // BGZF / multi-member files end with an empty member
+            if (isize != (uint)_read)
+                throw new DatasetFormatException($"file '{path}': the gzip data is truncated or corrupt (its trailer says {isize} bytes, {_read} were read)");
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing) _gzip.Dispose();
+            base.Dispose(disposing);
+        }
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => _read; set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     private static IEnumerable<TableRecord> ReadJsonLines(string path)
@@ -150,7 +204,12 @@ public static class TableReader
         if (text is null || text.Length == 0)
             throw DatasetFormatException.At(file, record, $"\"{column}\" is empty, expected a number");
         if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double v))
+        {
+            // numpy and pandas write inf, -inf and nan: name them for what they are.
+            if (text.Trim().TrimStart('+', '-').ToLowerInvariant() is "inf" or "infinity" or "nan")
+                throw DatasetFormatException.At(file, record, $"\"{column}\" is {text.Trim()}, expected a finite number");
             throw DatasetFormatException.At(file, record, $"\"{column}\" is \"{Clip(text)}\", expected a number");
+        }
         if (!double.IsFinite(v))
             throw DatasetFormatException.At(file, record, $"\"{column}\" is {Clip(text)}, expected a finite number");
         return v;

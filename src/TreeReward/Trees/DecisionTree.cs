@@ -111,15 +111,17 @@ public sealed class DecisionTree
             training ?? Training, classMeaning ?? ClassMeaning);
 
     /// <summary>Leaf id reached by one sample; values are rounded to float32 first, as scikit-learn does.</summary>
+    /// <exception cref="ModelInputException">Wrong number of values, or a NaN, infinite or beyond-float32 value on the path
+    /// (every prediction method of this class throws it for the same reasons).</exception>
     public int Apply(ReadOnlySpan<double> x)
     {
         CheckWidth(x.Length);
         int node = 0;
         while (_left[node] != NodeStore.Leaf)
         {
-            double v = x[_feature[node]];
-            if (double.IsNaN(v)) throw new ArgumentException($"feature '{_featureNames[_feature[node]]}' is NaN; the tree needs finite values", nameof(x));
-            node = (float)v <= _threshold[node] ? _left[node] : _right[node];
+            float v = (float)x[_feature[node]];
+            if (!float.IsFinite(v)) throw NotFinite(_featureNames[_feature[node]], x[_feature[node]]);
+            node = v <= _threshold[node] ? _left[node] : _right[node];
         }
         return node;
     }
@@ -131,7 +133,7 @@ public sealed class DecisionTree
         while (_left[node] != NodeStore.Leaf)
         {
             float v = x[_feature[node]];
-            if (float.IsNaN(v)) throw new ArgumentException($"feature '{_featureNames[_feature[node]]}' is NaN; the tree needs finite values", nameof(x));
+            if (!float.IsFinite(v)) throw NotFinite(_featureNames[_feature[node]], v);
             node = v <= _threshold[node] ? _left[node] : _right[node];
         }
         return node;
@@ -163,7 +165,7 @@ public sealed class DecisionTree
                 while (_left[node] != NodeStore.Leaf)
                 {
                     float v = Unsafe.Add(ref first, i * d + _feature[node]);
-                    if (float.IsNaN(v)) throw new ArgumentException($"row {i}: feature '{_featureNames[_feature[node]]}' is NaN", nameof(x));
+                    if (!float.IsFinite(v)) throw new ModelInputException($"row {i}: {NotFinite(_featureNames[_feature[node]], v).Message}");
                     node = v <= _threshold[node] ? _left[node] : _right[node];
                 }
                 leaves[i] = node;
@@ -209,7 +211,7 @@ public sealed class DecisionTree
         {
             int f = _feature[node];
             double v = x[f];
-            if (double.IsNaN(v)) throw new ArgumentException($"feature '{_featureNames[f]}' is NaN; the tree needs finite values", nameof(x));
+            if (!float.IsFinite((float)v)) throw NotFinite(_featureNames[f], v);
             bool left = (float)v <= _threshold[node];
             steps.Add(new PathStep(node, f, _featureNames[f], v, _threshold[node], left));
             var (vs, ts) = NumberFormat.Pair(v, _threshold[node]);
@@ -230,12 +232,12 @@ public sealed class DecisionTree
         for (int f = 0; f < NFeatures; f++)
         {
             if (!values.TryGetValue(_featureNames[f], out x[f]))
-                throw new ArgumentException($"no value for feature '{_featureNames[f]}'; the tree's features are {string.Join(", ", _featureNames)}", nameof(values));
+                throw new ModelInputException($"no value for feature '{_featureNames[f]}'; the tree's features are {string.Join(", ", _featureNames)}");
         }
         foreach (string name in values.Keys)
         {
             if (Array.IndexOf(_featureNames, name) < 0)
-                throw new ArgumentException($"unknown feature '{name}'; the tree's features are {string.Join(", ", _featureNames)}", nameof(values));
+                throw new ModelInputException($"unknown feature '{name}'; the tree's features are {string.Join(", ", _featureNames)}");
         }
         return DecisionPath(x);
     }
@@ -270,8 +272,11 @@ public sealed class DecisionTree
     private void CheckWidth(int width)
     {
         if (width != NFeatures)
-            throw new ArgumentException($"got {width} feature values, the tree was trained on {NFeatures} ({string.Join(", ", _featureNames)})");
+            throw new ModelInputException($"got {width} feature values, the tree was trained on {NFeatures} ({string.Join(", ", _featureNames)})");
     }
+
+    private static ModelInputException NotFinite(string feature, double value) =>
+        new($"feature '{feature}' is {value.ToString(CultureInfo.InvariantCulture)}; the tree needs finite float32 values (|x| < 3.4e38)");
 
     private static float[,] ToFloat(double[,] x)
     {
@@ -286,7 +291,14 @@ public sealed class DecisionTree
         const int chunk = 16384;
         if (n == 0) return;
         if (n <= chunk) { body(0, n); return; }
-        Parallel.For(0, (n + chunk - 1) / chunk, c => body(c * chunk, Math.Min(n, (c + 1) * chunk)));
+        try
+        {
+            Parallel.For(0, (n + chunk - 1) / chunk, c => body(c * chunk, Math.Min(n, (c + 1) * chunk)));
+        }
+        catch (AggregateException e) when (e.InnerExceptions.OfType<ModelInputException>().FirstOrDefault() is { } first)
+        {
+            throw first; // the same exception a small batch throws
+        }
     }
 
     private (int[] Parent, int[] Depth) Topology()

@@ -36,11 +36,14 @@ public readonly record struct SampleCount
         throw new FormatException($"'{text}' is neither a sample count (integer) nor a fraction (e.g. 0.05)");
     }
 
+    /// <summary>False for <c>default(SampleCount)</c>, which is neither a count nor a fraction.</summary>
+    public bool IsSet => Count is not null || FractionOfSamples is not null;
+
     internal int Resolve(int nSamples) =>
         Count ?? (int)Math.Ceiling(FractionOfSamples!.Value * nSamples);
 
     public override string ToString() =>
-        Count?.ToString(CultureInfo.InvariantCulture) ?? FractionOfSamples!.Value.ToString("R", CultureInfo.InvariantCulture);
+        Count?.ToString(CultureInfo.InvariantCulture) ?? FractionOfSamples?.ToString("R", CultureInfo.InvariantCulture) ?? "unset";
 }
 
 /// <summary>Class weighting: none, "balanced" (<c>n_samples / (n_classes * count(class))</c>) or an explicit map label → weight.</summary>
@@ -56,6 +59,13 @@ public sealed record ClassWeight
     /// <summary>Weights per class label; classes that are not named keep weight 1.</summary>
     public static ClassWeight FromMap(IReadOnlyDictionary<string, double> weights) =>
         new(false, new Dictionary<string, double>(weights, StringComparer.Ordinal));
+
+    /// <summary>Equal when both are balanced or both map the same labels to the same weights.</summary>
+    public bool Equals(ClassWeight? other) => other is not null && IsBalanced == other.IsBalanced
+        && (Map is null ? other.Map is null : other.Map is not null && Map.Count == other.Map.Count
+            && Map.All(kv => other.Map.TryGetValue(kv.Key, out double w) && w.Equals(kv.Value)));
+
+    public override int GetHashCode() => IsBalanced ? 1 : Map!.Aggregate(17, (h, kv) => h ^ HashCode.Combine(kv.Key, kv.Value));
 
     public override string ToString() => IsBalanced
         ? "balanced"
@@ -102,19 +112,21 @@ public sealed record TreeOptions
 
     internal void Validate()
     {
-        if (MaxDepth is < 1) throw new TrainingDataException($"MaxDepth is {MaxDepth}, expected at least 1 (or null for unlimited)");
-        if (MaxLeafNodes is < 2) throw new TrainingDataException($"MaxLeafNodes is {MaxLeafNodes}, expected at least 2 (or null)");
-        CheckCount(nameof(MinSamplesSplit), MinSamplesSplit, 2, allowFractionOne: true);
-        CheckCount(nameof(MinSamplesLeaf), MinSamplesLeaf, 1, allowFractionOne: false);
+        // Messages use scikit-learn's parameter names (the CLI's flags are the same words with dashes).
+        if (MaxDepth is < 1) throw new TrainingDataException($"max_depth is {MaxDepth}, expected at least 1 (or none for unlimited)");
+        if (MaxLeafNodes is < 2) throw new TrainingDataException($"max_leaf_nodes is {MaxLeafNodes}, expected at least 2 (or none)");
+        CheckCount("min_samples_split", MinSamplesSplit, 2, allowFractionOne: true);
+        CheckCount("min_samples_leaf", MinSamplesLeaf, 1, allowFractionOne: false);
         if (!(MinWeightFractionLeaf >= 0 && MinWeightFractionLeaf <= 0.5))
-            throw new TrainingDataException($"MinWeightFractionLeaf is {MinWeightFractionLeaf}, expected 0..0.5");
+            throw new TrainingDataException($"min_weight_fraction_leaf is {MinWeightFractionLeaf.ToString(CultureInfo.InvariantCulture)}, expected 0..0.5");
         if (!(MinImpurityDecrease >= 0 && double.IsFinite(MinImpurityDecrease)))
-            throw new TrainingDataException($"MinImpurityDecrease is {MinImpurityDecrease}, expected a finite value >= 0");
-        if (RandomState is < 0) throw new TrainingDataException($"RandomState is {RandomState}, expected 0..2147483647");
+            throw new TrainingDataException($"min_impurity_decrease is {MinImpurityDecrease.ToString(CultureInfo.InvariantCulture)}, expected a finite value >= 0");
+        if (RandomState is < 0) throw new TrainingDataException($"random_state is {RandomState}, expected 0..2147483647");
     }
 
     private static void CheckCount(string name, SampleCount value, int min, bool allowFractionOne)
     {
+        if (!value.IsSet) throw new TrainingDataException($"{name} is not set (default(SampleCount)); give a count or SampleCount.Fraction(f)");
         if (value.Count is int c && c < min)
             throw new TrainingDataException($"{name} is {c}, expected an integer >= {min} or a fraction in (0, 1)");
         if (value.FractionOfSamples is double f && !(f > 0 && (f < 1 || (allowFractionOne && f == 1))))

@@ -139,14 +139,28 @@ public sealed class TreeTrainer
     {
         if (labels.Count != nRows) throw new TrainingDataException($"{labels.Count} labels for {nRows} rows; expected one label per row");
         if (labels is IntLabels ints) return ints.Encode();
+        for (int i = 0; i < nRows; i++)
+            if (labels[i] is null) throw new TrainingDataException($"row {i}: the label is missing (null)");
         var distinct = labels.Distinct(StringComparer.Ordinal).ToArray();
-        bool numeric = distinct.All(l => double.TryParse(l, NumberStyles.Float, CultureInfo.InvariantCulture, out _));
-        string[] classes = numeric
-            ? distinct.OrderBy(l => double.Parse(l, NumberStyles.Float, CultureInfo.InvariantCulture)).ThenBy(l => l, StringComparer.Ordinal).ToArray()
-            : distinct.OrderBy(l => l, StringComparer.Ordinal).ToArray();
+        var numbers = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (string l in distinct)
+            if (double.TryParse(l, NumberStyles.Float, CultureInfo.InvariantCulture, out double v)) numbers[l] = v;
+        var y = new int[nRows];
+        if (numbers.Count == distinct.Length)
+        {
+            // Numeric labels are classes by value, as numpy sees them: "1", "1.0" and "01" are one class, named "1".
+            foreach (var (text, v) in numbers)
+                if (!double.IsFinite(v)) throw new TrainingDataException($"label \"{text}\" is not a finite number; labels must be classes, not NaN or infinity");
+            double[] values = numbers.Values.Distinct().Order().ToArray();
+            string[] numericClasses = values.Select(v => v.ToString("R", CultureInfo.InvariantCulture)).ToArray();
+            var byValue = new Dictionary<double, int>();
+            for (int c = 0; c < values.Length; c++) byValue[values[c]] = c;
+            for (int i = 0; i < nRows; i++) y[i] = byValue[numbers[labels[i]]];
+            return (numericClasses, y);
+        }
+        string[] classes = distinct.OrderBy(l => l, StringComparer.Ordinal).ToArray();
         var index = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int c = 0; c < classes.Length; c++) index[classes[c]] = c;
-        var y = new int[nRows];
         for (int i = 0; i < nRows; i++) y[i] = index[labels[i]];
         return (classes, y);
     }
@@ -174,6 +188,8 @@ public sealed class TreeTrainer
             foreach (var (label, w) in Options.ClassWeight.Map!)
             {
                 int c = Array.IndexOf(classes, label);
+                if (c < 0 && double.TryParse(label, NumberStyles.Float, CultureInfo.InvariantCulture, out double value))
+                    c = Array.FindIndex(classes, k => double.TryParse(k, NumberStyles.Float, CultureInfo.InvariantCulture, out double kv) && kv == value);
                 if (c < 0) throw new TrainingDataException($"class weight names class '{label}', which is not among the labels ({string.Join(", ", classes)})");
                 if (!(w >= 0) || double.IsInfinity(w)) throw new TrainingDataException($"class weight of '{label}' is {w}, expected a finite number >= 0");
                 perClass[c] = w;

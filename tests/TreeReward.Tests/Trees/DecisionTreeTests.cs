@@ -45,9 +45,9 @@ public class DecisionTreeTests
     public void Decision_path_by_name_rejects_unknown_and_missing_features()
     {
         var tree = PreferenceTree();
-        Assert.Contains("unknown feature 'verbosity_diff'", Assert.Throws<ArgumentException>(() =>
+        Assert.Contains("unknown feature 'verbosity_diff'", Assert.Throws<ModelInputException>(() =>
             tree.DecisionPath(new Dictionary<string, double> { ["helpfulness_diff"] = 0, ["correctness_diff"] = 0, ["verbosity_diff"] = 1 })).Message);
-        Assert.Contains("no value for feature 'correctness_diff'", Assert.Throws<ArgumentException>(() =>
+        Assert.Contains("no value for feature 'correctness_diff'", Assert.Throws<ModelInputException>(() =>
             tree.DecisionPath(new Dictionary<string, double> { ["helpfulness_diff"] = 0 })).Message);
     }
 
@@ -84,11 +84,17 @@ public class DecisionTreeTests
     }
 
     [Fact]
-    public void Predicting_with_the_wrong_width_or_nan_is_an_argument_error()
+    public void Predicting_with_the_wrong_width_nan_or_infinity_is_a_model_input_error()
     {
         var tree = PreferenceTree();
-        Assert.Contains("got 1 feature values", Assert.Throws<ArgumentException>(() => tree.Predict([1.0])).Message);
-        Assert.Contains("is NaN", Assert.Throws<ArgumentException>(() => tree.Predict([double.NaN, 0])).Message);
+        Assert.Contains("got 1 feature values", Assert.Throws<ModelInputException>(() => tree.Predict([1.0])).Message);
+        Assert.Contains("is NaN", Assert.Throws<ModelInputException>(() => tree.Predict([double.NaN, 0])).Message);
+        Assert.Contains("is Infinity", Assert.Throws<ModelInputException>(() => tree.Predict([double.PositiveInfinity, 0])).Message);
+        Assert.Contains("finite float32", Assert.Throws<ModelInputException>(() => tree.DecisionPath([1e39, 0])).Message);
+        // A large batch (parallel) fails with the same exception as a single row, not an AggregateException.
+        var big = new float[50_000, 2];
+        big[40_000, 0] = float.NaN;
+        Assert.Contains("row 40000", Assert.Throws<ModelInputException>(() => tree.Apply(big)).Message);
     }
 
     [Fact]

@@ -83,6 +83,32 @@ public class PresortSplitterTests
         Assert.Equal(reference.Values.ToArray(), fast.Values.ToArray());
     }
 
+    [Theory]
+    [InlineData(SplitCriterion.LogLoss)]
+    [InlineData(SplitCriterion.Gini)]
+    public void Parallel_presorted_search_on_a_large_node_builds_the_reference_tree(SplitCriterion criterion)
+    {
+        // 60k rows x 3 features is above the size where features are sorted, scored and partitioned in parallel.
+        var rng = new Random(11);
+        int n = 60_000;
+        var x = new double[n, 3];
+        var y = new int[n];
+        for (int i = 0; i < n; i++)
+        {
+            x[i, 0] = rng.Next(-4, 5);
+            x[i, 1] = Math.Round(rng.NextDouble() * 6 - 3, 3);
+            x[i, 2] = x[i, 0]; // tie between features 0 and 2
+            y[i] = x[i, 0] + x[i, 1] + rng.NextDouble() * 2 > 1 ? 1 : 0;
+        }
+        var options = new TreeOptions { Criterion = criterion, MaxDepth = 4, RandomState = 5 };
+        var fast = new TreeTrainer(options).Fit(x, y);
+        var reference = new TreeTrainer(options) { UseReferenceSplitter = true }.Fit(x, y);
+        Assert.Equal(reference.Feature.ToArray(), fast.Feature.ToArray());
+        Assert.Equal(reference.Threshold.ToArray(), fast.Threshold.ToArray());
+        Assert.Equal(reference.Values.ToArray(), fast.Values.ToArray());
+        Assert.Equal(reference.Impurity.ToArray(), fast.Impurity.ToArray());
+    }
+
     [Fact]
     public void Fractional_weights_use_the_reference_search()
     {

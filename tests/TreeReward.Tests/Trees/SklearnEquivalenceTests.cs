@@ -19,7 +19,16 @@ public class SklearnEquivalenceTests
         Assert.Contains(all, c => c.Options.MinImpurityDecrease > 0);
         Assert.Contains(all, c => c.Options.ClassWeight is not null);
         Assert.Contains(all, c => c.Options.Criterion == SplitCriterion.Gini);
-        Assert.Contains(all, c => c.Y.Distinct().Count() == 4);
+        foreach (int k in new[] { 1, 2, 3, 4 }) Assert.Contains(all, c => c.Y.Distinct().Count() == k);
+        foreach (int depth in Enumerable.Range(1, 8)) Assert.Contains(all, c => c.Options.MaxDepth == depth);
+        Assert.Contains(all, c => c.Options.MaxDepth is null);
+        Assert.Contains(all, c => c.Options.MinSamplesLeaf.Count > 1);
+        Assert.Contains(all, c => c.Options.MinSamplesLeaf.FractionOfSamples is not null);
+        Assert.Contains(all, c => c.Weight is not null && c.Weight.Any(w => w != Math.Floor(w)));
+        Assert.Contains(all, c => c.Weight is not null && c.Weight.Contains(0.0));
+        foreach (string tag in new[] { "dup", "duprows", "const", "nearconst_below", "nearconst_above", "int", "large", "negative" })
+            Assert.Contains(all, c => c.Tags.Contains(tag));
+        Assert.Contains(all, c => c.Y.Any(label => label < 0)); // labels that are not 0..k-1
     }
 
     [Theory]

@@ -35,6 +35,9 @@ public static class SklearnFixtures
 
 public sealed record SklearnCase(string Name, TreeOptions Options, double[,] X, int[] Y, double[]? Weight, double[,] XTest, JsonElement Expected)
 {
+    /// <summary>What the generator put in the case ("dup", "duprows", "const", "nearconst_above", "int", ...).</summary>
+    public IReadOnlyList<string> Tags { get; init; } = [];
+
     public static SklearnCase From(JsonElement c)
     {
         var p = c.GetProperty("params");
@@ -65,7 +68,10 @@ public sealed record SklearnCase(string Name, TreeOptions Options, double[,] X, 
         return new SklearnCase(c.GetProperty("name").GetString()!, options, Matrix(c.GetProperty("X")),
             c.GetProperty("y").EnumerateArray().Select(e => e.GetInt32()).ToArray(),
             w.ValueKind == JsonValueKind.Null ? null : w.EnumerateArray().Select(e => e.GetDouble()).ToArray(),
-            Matrix(c.GetProperty("X_test")), c.GetProperty("expected").Clone());
+            Matrix(c.GetProperty("X_test")), c.GetProperty("expected").Clone())
+        {
+            Tags = c.TryGetProperty("tags", out var tags) ? tags.EnumerateArray().Select(t => t.GetString()!).ToArray() : [],
+        };
     }
 
     public int[] Ints(string name) => Expected.GetProperty(name).EnumerateArray().Select(e => e.GetInt32()).ToArray();

@@ -256,7 +256,7 @@ public class TreeJsonTests
     public void Invalid_options_are_rejected_as_a_model_format_error()
     {
         var e = ReadError(Edit(n => n["training"]!["options"]!["max_depth"] = 0));
-        Assert.Contains("\"training.options\" are invalid: MaxDepth is 0", e.Message, StringComparison.Ordinal);
+        Assert.Contains("\"training.options\" are invalid: max_depth is 0", e.Message, StringComparison.Ordinal);
         e = ReadError(Edit(n => n["training"]!["options"]!["criterion"] = "mse"));
         Assert.Contains("\"training.options.criterion\" is \"mse\"", e.Message, StringComparison.Ordinal);
     }

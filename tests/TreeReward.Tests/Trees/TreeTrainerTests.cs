@@ -48,9 +48,9 @@ public class TreeTrainerTests
     [Fact]
     public void Invalid_options_are_rejected_when_the_trainer_is_made()
     {
-        Assert.Contains("MaxDepth is 0", Assert.Throws<TrainingDataException>(() => new TreeTrainer(new TreeOptions { MaxDepth = 0 })).Message);
-        Assert.Contains("MinSamplesLeaf is 0", Assert.Throws<TrainingDataException>(() => new TreeTrainer(new TreeOptions { MinSamplesLeaf = 0 })).Message);
-        Assert.Contains("MaxLeafNodes is 1", Assert.Throws<TrainingDataException>(() => new TreeTrainer(new TreeOptions { MaxLeafNodes = 1 })).Message);
+        Assert.Contains("max_depth is 0", Assert.Throws<TrainingDataException>(() => new TreeTrainer(new TreeOptions { MaxDepth = 0 })).Message);
+        Assert.Contains("min_samples_leaf is 0", Assert.Throws<TrainingDataException>(() => new TreeTrainer(new TreeOptions { MinSamplesLeaf = 0 })).Message);
+        Assert.Contains("max_leaf_nodes is 1", Assert.Throws<TrainingDataException>(() => new TreeTrainer(new TreeOptions { MaxLeafNodes = 1 })).Message);
         Assert.Contains("expected a fraction in (0, 1)", Assert.Throws<TrainingDataException>(() => new TreeTrainer(new TreeOptions { MinSamplesLeaf = SampleCount.Fraction(1.0) })).Message);
     }
 
@@ -95,5 +95,45 @@ public class TreeTrainerTests
         var b = trainer.Fit(X, new[] { 0, 0, 1, 1 });
         Assert.Equal(a.Threshold.ToArray(), b.Threshold.ToArray());
         Assert.Equal(1.5, a.Threshold[0]);
+    }
+
+    [Fact]
+    public void Numeric_labels_are_classes_by_value()
+    {
+        var tree = new TreeTrainer().Fit(new double[,] { { 1 }, { 2 }, { 3 }, { 4 }, { 5 } }, ["1", "1.0", "0", "0.0", "01"]);
+        Assert.Equal(["0", "1"], tree.Classes);
+        Assert.Equal([2.0, 3.0], tree.ValueOf(0).ToArray()); // 0, 0.0 are class "0"; 1, 1.0 and 01 are class "1"
+    }
+
+    [Fact]
+    public void Nan_and_missing_labels_are_rejected()
+    {
+        Assert.Contains("label \"NaN\" is not a finite number", Assert.Throws<TrainingDataException>(() => new TreeTrainer().Fit(new double[,] { { 1 }, { 2 } }, ["1", "NaN"])).Message);
+        Assert.Contains("row 1: the label is missing", Assert.Throws<TrainingDataException>(() => new TreeTrainer().Fit(new double[,] { { 1 }, { 2 } }, ["1", null!])).Message);
+    }
+
+    [Fact]
+    public void Unset_sample_count_is_rejected_not_crashed_on()
+    {
+        Assert.Contains("min_samples_leaf is not set", Assert.Throws<TrainingDataException>(() => new TreeTrainer(new TreeOptions { MinSamplesLeaf = default })).Message);
+        Assert.Equal("unset", default(SampleCount).ToString());
+    }
+
+    [Fact]
+    public void Class_weight_maps_compare_by_content()
+    {
+        var a = ClassWeight.FromMap(new Dictionary<string, double> { ["0"] = 1, ["1"] = 2 });
+        var b = ClassWeight.FromMap(new Dictionary<string, double> { ["1"] = 2, ["0"] = 1 });
+        Assert.Equal(a, b);
+        Assert.Equal(new TreeOptions { ClassWeight = a }, new TreeOptions { ClassWeight = b });
+        Assert.NotEqual(a, ClassWeight.Balanced);
+    }
+
+    [Fact]
+    public void Class_weight_keys_match_numeric_classes_by_value()
+    {
+        var options = new TreeOptions { ClassWeight = ClassWeight.FromMap(new Dictionary<string, double> { ["1.0"] = 3 }) };
+        var tree = new TreeTrainer(options).Fit(new double[,] { { 0 }, { 1 } }, new[] { 0, 1 });
+        Assert.Equal([0.0, 3.0], tree.ValueOf(2).ToArray());
     }
 }
