@@ -75,5 +75,17 @@ internal sealed class FieldParser(string file, TableRecord record)
         }
     }
 
+    /// <summary>Passes records through, and fails with a one-line error when the file holds none.</summary>
+    internal static IEnumerable<T> NonEmpty<T>(string path, IEnumerable<T> records)
+    {
+        bool any = false;
+        foreach (var r in records)
+        {
+            any = true;
+            yield return r;
+        }
+        if (!any) throw new DatasetFormatException($"file '{path}' has no records");
+    }
+
     internal static string Show(string text) => text.Length <= 40 ? $"\"{text}\"" : $"\"{text[..37]}...\"";
 }

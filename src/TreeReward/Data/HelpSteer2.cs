@@ -18,12 +18,12 @@ public static class HelpSteer2
     /// </summary>
     public static IEnumerable<RatedResponse> ReadRatings(string path)
     {
-        if (IsJsonArray(path)) return ReadKitware(path);
-        return TableReader.Read(path).Select(r =>
+        if (IsJsonArray(path)) return FieldParser.NonEmpty(path, ReadKitware(path));
+        return FieldParser.NonEmpty(path, TableReader.Read(path).Select(r =>
         {
             var f = new FieldParser(path, r);
             return new RatedResponse(f.Text("prompt"), f.Text("response"), f.Ratings()) { Source = $"{Path.GetFileName(path)} {r.Unit} {r.Line}" };
-        });
+        }));
     }
 
     /// <summary>
@@ -33,7 +33,9 @@ public static class HelpSteer2
     /// preference_strength, helpfulness_1 .. verbosity_2; no text). Ids are the 5-digit row of
     /// preference.jsonl.gz where known, else the 0-based record number. Strengths must be integers -3..3.
     /// </summary>
-    public static IEnumerable<PreferencePair> ReadPreferences(string path)
+    public static IEnumerable<PreferencePair> ReadPreferences(string path) => FieldParser.NonEmpty(path, Preferences(path));
+
+    private static IEnumerable<PreferencePair> Preferences(string path)
     {
         var splitCounts = new Dictionary<string, int>(StringComparer.Ordinal);
         long index = 0;

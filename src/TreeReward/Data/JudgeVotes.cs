@@ -15,7 +15,9 @@ namespace TreeReward.Data;
 /// </summary>
 public static class JudgeVotes
 {
-    public static IEnumerable<JudgeVote> Read(string path)
+    public static IEnumerable<JudgeVote> Read(string path) => FieldParser.NonEmpty(path, Votes(path));
+
+    private static IEnumerable<JudgeVote> Votes(string path)
     {
         foreach (var r in TableReader.Read(path))
         {

@@ -7,7 +7,9 @@ namespace TreeReward.Data;
 /// </summary>
 public static class RewardBenchData
 {
-    public static IEnumerable<RewardBenchPair> Read(string path)
+    public static IEnumerable<RewardBenchPair> Read(string path) => FieldParser.NonEmpty(path, Pairs(path));
+
+    private static IEnumerable<RewardBenchPair> Pairs(string path)
     {
         foreach (var r in TableReader.Read(path))
         {
