@@ -24,7 +24,7 @@ internal static class TreeCommands
 
     private static Command FitTree(TextWriter stdout)
     {
-        var data = new Option<FileInfo>("--data") { Description = "Training table: .csv, .tsv or .jsonl, optionally .gz.", Required = true };
+        var data = new Option<FileInfo>("--data") { Description = "Training table: .csv, .tsv or .jsonl (optionally .gz), or .parquet.", Required = true };
         var label = new Option<string>("--label") { Description = "Label column, or NAME=EXPRESSION (e.g. \"preferred=preference_strength<0\").", Required = true };
         var features = new Option<string?>("--features") { Description = "Comma-separated feature columns or NAME=EXPRESSION (e.g. \"helpfulness_diff=helpfulness_1-helpfulness_2\"); default: every column but the label, weight and --where columns (all must be numeric)." };
         var where = new Option<string?>("--where") { Description = "Keep only rows where this expression is non-zero (e.g. \"preference_strength!=0\")." };
@@ -147,7 +147,7 @@ internal static class TreeCommands
     private static Command Predict(TextWriter stdout)
     {
         var treeFile = new Option<FileInfo>("--tree") { Description = "A tree.json written by fit-tree.", Required = true };
-        var data = new Option<FileInfo>("--data") { Description = "Table with the tree's feature columns (.csv, .tsv, .jsonl, optionally .gz).", Required = true };
+        var data = new Option<FileInfo>("--data") { Description = "Table with the tree's feature columns (.csv, .tsv, .jsonl, optionally .gz; .parquet).", Required = true };
         var proba = new Option<bool>("--proba") { Description = "Add one proba_<class> column per class, in class order." };
         var keep = new Option<string?>("--keep") { Description = "Comma-separated input columns to copy into the output (e.g. an id)." };
         var output = new Option<FileInfo?>("--out") { Description = "Output CSV (default: standard output)." };

@@ -128,6 +128,41 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public async Task Fit_tree_reads_a_parquet_table_exactly_as_the_same_table_in_csv()
+    {
+        string csv = PairsCsv();
+        var records = TreeReward.Data.TableReader.Read(csv).ToList();
+        string[] columns = [.. records[0].Fields.Keys];
+        var id = new Parquet.Schema.DataField<string>(columns[0]);
+        var numbers = columns[1..].Select(c => new Parquet.Schema.DataField<long>(c)).ToArray();
+        string parquet = PathOf("pairs.parquet");
+        await using (var stream = File.Create(parquet))
+        await using (var writer = await Parquet.ParquetWriter.CreateAsync(new Parquet.Schema.ParquetSchema([id, .. numbers]), stream))
+        {
+            foreach (var chunk in records.Chunk(150)) // three row groups
+            {
+                using var group = writer.CreateRowGroup();
+                await group.WriteAsync(id, chunk.Select(r => r.Fields[id.Name]).ToArray());
+                foreach (var field in numbers)
+                    await group.WriteAsync<long>(field, chunk.Select(r => long.Parse(r.Fields[field.Name]!, CultureInfo.InvariantCulture)).ToArray());
+            }
+        }
+
+        string[] options = ["--label", "preferred=preference_strength<0", "--where", "preference_strength!=0", .. DiffFeatures, "--random-state", "0"];
+        var fromCsv = Run(["fit-tree", "--data", csv, .. options]);
+        var fromParquet = Run(["fit-tree", "--data", parquet, .. options]);
+        Assert.True(fromParquet.Code == 0, fromParquet.Err);
+        Assert.Contains("Fitted on 399 rows", fromParquet.Out);
+        Assert.Equal(fromCsv.Out.Replace(csv, parquet, StringComparison.Ordinal), fromParquet.Out);
+
+        string truncated = PathOf("truncated.parquet");
+        File.WriteAllBytes(truncated, File.ReadAllBytes(parquet)[..1000]);
+        var bad = Run(["fit-tree", "--data", truncated, .. options]);
+        Assert.Equal(2, bad.Code);
+        Assert.Equal($"treereward: file '{truncated}': not a valid Parquet file (no \"PAR1\" at the end: the file is truncated)", bad.Err.TrimEnd());
+    }
+
+    [Fact]
     public void Missing_label_column_unknown_feature_and_negative_weight_are_one_line_errors()
     {
         string data = Write("d.csv", "a,b,w\n1,x,1\n2,y,-1\n");

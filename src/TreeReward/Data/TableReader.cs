@@ -15,8 +15,11 @@ public sealed record TableRecord(long Line, IReadOnlyDictionary<string, string?>
 /// <summary>
 /// Streams the records of a CSV (RFC 4180: header row, quoted fields, doubled quotes, embedded newlines)
 /// or JSON Lines file (one object per line; numbers, strings, booleans and null become text), optionally
-/// gzip-compressed (<c>.gz</c>). The format follows the extension: <c>.csv</c>, <c>.tsv</c>, <c>.jsonl</c>, <c>.json</c>.
-/// Errors are <see cref="DatasetFormatException"/>s naming the file and line.
+/// gzip-compressed (<c>.gz</c>), or of a Parquet file (row group by row group; values become the same text as in
+/// JSON Lines, lists of primitives their JSON; records count rows, not lines, see <see cref="TableRecord.Unit"/>).
+/// The format follows the extension: <c>.csv</c>, <c>.tsv</c>, <c>.jsonl</c>, <c>.json</c>, <c>.parquet</c>.
+/// Errors are <see cref="DatasetFormatException"/>s naming the file and line (or row), including a damaged or
+/// truncated Parquet file.
 /// </summary>
 public static class TableReader
 {
@@ -25,18 +28,28 @@ public static class TableReader
         if (!File.Exists(path)) throw new DatasetFormatException($"file '{path}' does not exist");
         string name = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? path[..^3] : path;
         string ext = Path.GetExtension(name).ToLowerInvariant();
+        if (ext == ".parquet" && name.Length != path.Length)
+            throw new DatasetFormatException($"file '{path}': gzip-compressed Parquet is not supported (Parquet compresses its own pages); decompress it first");
         return ext switch
         {
+            ".parquet" => ParquetTableReader.Read(path),
             ".csv" => ReadDelimited(path, ','),
             ".tsv" => ReadDelimited(path, '\t'),
             ".jsonl" or ".ndjson" or ".json" => ReadJsonLines(path),
-            _ => throw new DatasetFormatException($"file '{path}': unknown table format '{ext}', expected .csv, .tsv or .jsonl (optionally .gz)"),
+            _ => throw new DatasetFormatException($"file '{path}': unknown table format '{ext}', expected .csv, .tsv or .jsonl (optionally .gz) or .parquet"),
         };
     }
 
-    /// <summary>Column names of a table: the CSV header, or the keys of the first JSON Lines record.</summary>
-    public static IReadOnlyList<string> Columns(string path) =>
-        Read(path).Select(r => (IReadOnlyList<string>)r.Fields.Keys.ToArray()).FirstOrDefault() ?? [];
+    /// <summary>
+    /// Column names of a table: the CSV header, the keys of the first JSON Lines record, or the top-level fields of
+    /// a Parquet schema (read from the footer alone, so an empty Parquet file still has its columns).
+    /// </summary>
+    public static IReadOnlyList<string> Columns(string path)
+    {
+        if (File.Exists(path) && Path.GetExtension(path).Equals(".parquet", StringComparison.OrdinalIgnoreCase))
+            return ParquetTableReader.Columns(path);
+        return Read(path).Select(r => (IReadOnlyList<string>)r.Fields.Keys.ToArray()).FirstOrDefault() ?? [];
+    }
 
     private static TextReader Open(string path)
     {
