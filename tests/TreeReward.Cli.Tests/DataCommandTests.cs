@@ -36,6 +36,16 @@ public sealed class DataCommandTests : IDisposable
     }
 
     [Fact]
+    public void Inspect_reads_the_parquet_copy_of_RewardBench_the_same_way()
+    {
+        var (code, stdout, err) = Run("data", "inspect", Shared("reward-bench/rewardbench_filtered.biasscope.parquet"));
+        Assert.True(code == 0, err);
+        Assert.Contains("format: Parquet, RewardBench v1 pairs", stdout);
+        Assert.Contains("rows: 2,985", stdout);
+        Assert.Contains("subsets (23):", stdout);
+    }
+
+    [Fact]
     public void Inspect_preference_pairs_prints_splits_strengths_and_rating_histograms()
     {
         var (code, stdout, _) = Run("data", "inspect", Shared("helpsteer2-human-ratings/preference-ratings.csv"));

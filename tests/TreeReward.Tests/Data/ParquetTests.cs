@@ -227,22 +227,13 @@ public sealed class ParquetTests : IDisposable
         Assert.Equal(["30", "4001"], records.Select(r => r.Fields["id"]));
     }
 
-    /// <summary>../shared/data beside the checkout (as CI lays it out): the parent of the folder holding TreeReward.slnx.</summary>
-    internal static string SharedData()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "TreeReward.slnx")))
-                return Path.Combine(dir.Parent!.FullName, "shared", "data");
-        throw new DirectoryNotFoundException("repository root not found above " + AppContext.BaseDirectory);
-    }
-
-    internal static string RewardBenchParquet => Path.Combine(SharedData(), "reward-bench", "rewardbench_filtered.biasscope.parquet");
+    internal static string RewardBenchParquet => TreeReward.Tests.SharedData.Path("reward-bench/rewardbench_filtered.biasscope.parquet");
 
     [Fact]
     public void RewardBench_parquet_copy_has_2985_rows_and_matches_the_json_lines_copy()
     {
         string parquet = RewardBenchParquet;
-        string jsonl = Path.Combine(SharedData(), "reward-bench", "filtered.jsonl");
+        string jsonl = TreeReward.Tests.SharedData.Path("reward-bench/filtered.jsonl");
 
         Assert.Equal(["question", "response_A", "chosen_model", "response_B", "rejected_model", "subset", "id", "label", "domain"],
             TableReader.Columns(parquet));
