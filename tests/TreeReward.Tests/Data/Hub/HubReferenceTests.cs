@@ -71,4 +71,15 @@ public sealed class HubReferenceTests
         Assert.Contains($"repository '{text}'", e.Message);
         Assert.Contains(why, e.Message);
     }
+
+    [Theory]
+    [InlineData(HubRepoType.Dataset, "main", "data/train.jsonl.gz", "https://huggingface.co/datasets/o/n/resolve/main/data/train.jsonl.gz")]
+    [InlineData(HubRepoType.Model, "main", "config.json", "https://huggingface.co/o/n/resolve/main/config.json")]
+    [InlineData(HubRepoType.Space, "refs/pr/1", "a b/c#d.txt", "https://huggingface.co/spaces/o/n/resolve/refs%2Fpr%2F1/a%20b/c%23d.txt")]
+    public void Resolve_url_follows_hf_hub_url(HubRepoType type, string revision, string path, string url)
+    {
+        var file = new HubRepository(type, "o/n", revision).File(path);
+
+        Assert.Equal(url, HubClient.ResolveUrl(new Uri("https://huggingface.co/"), file).AbsoluteUri);
+    }
 }
