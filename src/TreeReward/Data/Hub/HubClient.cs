@@ -229,12 +229,13 @@ public sealed class HubClient : IDisposable
         byte[] buffer = ArrayPool<byte>.Shared.Rent(1 << 16);
         try
         {
+            // Longest the partial file has been: an attempt that ends beyond it made progress.
+            long longest = File.Exists(incomplete) ? new FileInfo(incomplete).Length : 0;
             for (int failures = 0; ;)
             {
                 long have = File.Exists(incomplete) ? new FileInfo(incomplete).Length : 0;
                 if (size is long known && have > known) { File.Delete(incomplete); have = 0; }
                 if (size is long full && have == full && have > 0) break; // complete but not yet checked (a crash before the move)
-                long received = 0;
                 try
                 {
                     using var response = await GetBytesAsync(meta.Location, have, what, ct).ConfigureAwait(false);
@@ -273,15 +274,19 @@ public sealed class HubClient : IDisposable
                         if (n == 0) break;
                         await output.WriteAsync(buffer.AsMemory(0, n), ct).ConfigureAwait(false);
                         if (checkSha) { hash.AppendData(buffer, 0, n); hashed += n; }
-                        received += n;
-                        if (sinceReport.Elapsed >= ProgressInterval) { Report(file, have + received, size, completed: false); sinceReport.Restart(); }
+                        have += n;
+                        if (sinceReport.Elapsed >= ProgressInterval) { Report(file, have, size, completed: false); sinceReport.Restart(); }
                     }
                     break;
                 }
                 catch (Exception e) when (!ct.IsCancellationRequested && e is IOException or HttpRequestException or OperationCanceledException)
                 {
-                    // Dropped connection or a stalled read: resume from what reached the disk.
-                    failures = received > 0 ? 1 : failures + 1;
+                    // Dropped connection or a stalled read: resume from what reached the disk. Only an attempt that took the
+                    // file further than ever resets the count (a full disk, or a server without Range support that always
+                    // drops at the same byte, fails every attempt at the same length).
+                    long now = File.Exists(incomplete) ? new FileInfo(incomplete).Length : 0;
+                    failures = now > longest ? 1 : failures + 1;
+                    longest = Math.Max(longest, now);
                     if (failures >= Options.MaxAttempts)
                     {
                         throw new HubException($"{what}: download failed {failures} times in a row ({OneLine(e.Message)}); " +

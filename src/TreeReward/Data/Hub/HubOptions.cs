@@ -35,7 +35,7 @@ public sealed record HubOptions
     /// <summary>Longest silence while reading a file's bytes before the attempt fails (and is resumed).</summary>
     public TimeSpan ReadTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Attempts per request on 5xx, 429, connection failures and timeouts; a download attempt that received bytes does not count.</summary>
+    /// <summary>Attempts per request on 5xx, 429, connection failures and timeouts; a download attempt that made the partial file grow does not count.</summary>
     public int MaxAttempts { get; init; } = 5;
 
     /// <summary>Wait before the first retry; doubled after each failed attempt, at most 30 s (a 429's Retry-After wins when given).</summary>

@@ -32,6 +32,10 @@ internal abstract record Fault
     public sealed record Status(int Code) : Fault;
     /// <summary>Send the headers (full Content-Length) and only this many body bytes, then close the connection.</summary>
     public sealed record DropAfter(int Bytes) : Fault;
+    /// <summary>Wait this long before answering at all (past the client's request timeout).</summary>
+    public sealed record Delay(TimeSpan Before) : Fault;
+    /// <summary>Send the headers and this many body bytes, then go silent for a while (past the client's read timeout).</summary>
+    public sealed record Stall(int Bytes, TimeSpan For) : Fault;
 }
 
 /// <summary>
@@ -187,6 +191,7 @@ internal sealed class FakeHub : IDisposable
             if (request.Target.Contains(part, StringComparison.Ordinal)) fault = always;
         if (fault is null && _faults.TryPeek(out var next) && next.Match(request) && _faults.TryDequeue(out next)) fault = next.Fault;
 
+        if (fault is Fault.Delay delay) await Task.Delay(delay.Before);
         var answer = fault is Fault.Status s ? Error(s.Code, null) : Route(request);
         if (request.IsCdn && CdnDelay > TimeSpan.Zero) await Task.Delay(CdnDelay);
 
@@ -197,8 +202,18 @@ internal sealed class FakeHub : IDisposable
         await stream.WriteAsync(Encoding.ASCII.GetBytes(head.ToString()));
         if (request.Method != "HEAD")
         {
-            int send = fault is Fault.DropAfter drop ? Math.Min(drop.Bytes, answer.Body.Length) : answer.Body.Length;
+            int send = fault switch
+            {
+                Fault.DropAfter drop => Math.Min(drop.Bytes, answer.Body.Length),
+                Fault.Stall stall => Math.Min(stall.Bytes, answer.Body.Length),
+                _ => answer.Body.Length,
+            };
             await stream.WriteAsync(answer.Body.AsMemory(0, send));
+            if (fault is Fault.Stall silent)
+            {
+                await stream.FlushAsync();
+                await Task.Delay(silent.For);
+            }
         }
         await stream.FlushAsync();
     }

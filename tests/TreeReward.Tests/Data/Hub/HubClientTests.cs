@@ -226,6 +226,41 @@ public sealed class HubClientTests : IDisposable
     }
 
     [Fact]
+    public async Task Answer_slower_than_the_request_timeout_is_retried()
+    {
+        _hub.FailNext(r => r.Method == "HEAD", new Fault.Delay(TimeSpan.FromSeconds(5)));
+
+        string path = await DownloadAsync(Ref(RegularPath), Options with { RequestTimeout = TimeSpan.FromSeconds(1) });
+
+        Assert.Equal(_regular.Content, File.ReadAllBytes(path));
+        Assert.True(_hub.Count(r => r.Method == "HEAD") >= 2);
+    }
+
+    [Fact]
+    public async Task Stalled_body_times_out_and_is_resumed_with_a_range_request()
+    {
+        _hub.FailNext(r => r.IsCdn, new Fault.Stall(65536, TimeSpan.FromSeconds(5)));
+
+        string path = await DownloadAsync(Ref(LfsPath), Options with { ReadTimeout = TimeSpan.FromSeconds(1) });
+
+        Assert.Equal(_lfs.Content, File.ReadAllBytes(path));
+        Assert.Equal([null, "bytes=65536-"], _hub.Requests.Where(r => r.IsCdn).Select(r => r.Header("Range")));
+    }
+
+    [Fact]
+    public async Task Connection_dropped_at_the_same_byte_every_time_gives_up_keeping_the_partial_file()
+    {
+        _hub.IgnoreRange = true; // every attempt starts from 0 and ends at the same byte: no progress
+        for (int i = 0; i < 10; i++) _hub.FailNext(r => r.IsCdn, new Fault.DropAfter(65536));
+
+        var e = await Assert.ThrowsAsync<HubException>(() => DownloadAsync(Ref(LfsPath), Options with { MaxAttempts = 3 }));
+
+        Assert.Contains("download failed 3 times in a row", e.Message);
+        Assert.Equal(65536, new FileInfo(Path.Combine(RepoDir, "blobs", _lfs.Sha256 + ".incomplete")).Length);
+        Assert.False(Directory.Exists(Path.Combine(RepoDir, "snapshots")));
+    }
+
+    [Fact]
     public async Task Partial_file_of_an_earlier_run_is_resumed_and_verified()
     {
         string incomplete = Path.Combine(RepoDir, "blobs", _lfs.Sha256 + ".incomplete");
