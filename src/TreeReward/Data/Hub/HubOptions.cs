@@ -1,3 +1,5 @@
+using System.Text.RegularExpressions;
+
 namespace TreeReward.Data.Hub;
 
 /// <summary>
@@ -57,7 +59,8 @@ public sealed record HubOptions
     /// <list type="bullet">
     /// <item><c>HF_ENDPOINT</c> (trailing <c>/</c> removed), else https://huggingface.co;</item>
     /// <item>cache: <c>HF_HUB_CACHE</c>, else <c>HUGGINGFACE_HUB_CACHE</c>, else <c>$HF_HOME/hub</c>; <c>HF_HOME</c>
-    /// defaults to <c>$XDG_CACHE_HOME/huggingface</c>, else <c>~/.cache/huggingface</c> (<c>~</c> expanded);</item>
+    /// defaults to <c>$XDG_CACHE_HOME/huggingface</c>, else <c>~/.cache/huggingface</c> (paths get Python's
+    /// <c>expanduser</c> and <c>expandvars</c>: <c>~</c>, <c>$VAR</c> and <c>${VAR}</c>);</item>
     /// <item>token: <c>HF_TOKEN</c>, else <c>HUGGING_FACE_HUB_TOKEN</c>, else the file <c>HF_TOKEN_PATH</c> (default
     /// <c>$HF_HOME/token</c>), with line breaks and surrounding spaces removed; an empty token counts as none;</item>
     /// <item>offline: <c>HF_HUB_OFFLINE</c> (or <c>TRANSFORMERS_OFFLINE</c>) is 1, true, yes or on, in any case.</item>
@@ -69,12 +72,13 @@ public sealed record HubOptions
         environment ??= Environment.GetEnvironmentVariable;
         string? Get(string name) => environment(name) is { Length: > 0 } value ? value : null;
 
-        string home = ExpandUser(Get("HF_HOME") ?? Path.Combine(Get("XDG_CACHE_HOME") ?? Path.Combine(HomeDirectory(), ".cache"), "huggingface"));
-        string cache = ExpandUser(Get("HF_HUB_CACHE") ?? Get("HUGGINGFACE_HUB_CACHE") ?? Path.Combine(home, "hub"));
+        string Expand(string path) => ExpandVariables(ExpandUser(path), environment);
+        string home = Expand(Get("HF_HOME") ?? Path.Combine(Get("XDG_CACHE_HOME") ?? Path.Combine(HomeDirectory(), ".cache"), "huggingface"));
+        string cache = Expand(Get("HF_HUB_CACHE") ?? Get("HUGGINGFACE_HUB_CACHE") ?? Path.Combine(home, "hub"));
         string? token = CleanToken(Get("HF_TOKEN") ?? Get("HUGGING_FACE_HUB_TOKEN"));
         if (token is null)
         {
-            string tokenPath = ExpandUser(Get("HF_TOKEN_PATH") ?? Path.Combine(home, "token"));
+            string tokenPath = Expand(Get("HF_TOKEN_PATH") ?? Path.Combine(home, "token"));
             if (File.Exists(tokenPath)) token = CleanToken(File.ReadAllText(tokenPath));
         }
         return new HubOptions
@@ -99,6 +103,14 @@ public sealed record HubOptions
         path == "~" ? HomeDirectory()
         : path.StartsWith("~/", StringComparison.Ordinal) || path.StartsWith("~\\", StringComparison.Ordinal) ? Path.Combine(HomeDirectory(), path[2..])
         : path;
+
+    /// <summary>Python's <c>posixpath.expandvars</c>: <c>$NAME</c> and <c>${NAME}</c> replaced when set, left as they are otherwise.</summary>
+    private static string ExpandVariables(string path, Func<string, string?> environment) =>
+        !path.Contains('$') ? path : Regex.Replace(path, @"\$(\w+|\{[^}]*\})", m =>
+        {
+            string name = m.Groups[1].Value.TrimStart('{').TrimEnd('}');
+            return environment(name) ?? m.Value;
+        });
 
     internal void Validate()
     {

@@ -35,6 +35,8 @@ public sealed class HubOptionsTests : IDisposable
         Assert.Equal(Path.Combine("/c/home", "hub"), HubOptions.FromEnvironment(Env(("HF_HOME", "/c/home"), ("XDG_CACHE_HOME", "/c/xdg"))).CacheDirectory);
         Assert.Equal(Path.Combine("/c/xdg", "huggingface", "hub"), HubOptions.FromEnvironment(Env(("XDG_CACHE_HOME", "/c/xdg"))).CacheDirectory);
         Assert.Equal(Path.Combine(Home, "hf", "hub"), HubOptions.FromEnvironment(Env(("HF_HOME", "~/hf"))).CacheDirectory);
+        Assert.Equal(Path.Combine("/data/u1/hf", "hub"), HubOptions.FromEnvironment(Env(("HF_HOME", "$SCRATCH/${USER}/hf"), ("SCRATCH", "/data"), ("USER", "u1"))).CacheDirectory);
+        Assert.Equal("/c/$UNSET/hub", HubOptions.FromEnvironment(Env(("HF_HUB_CACHE", "/c/$UNSET/hub"))).CacheDirectory);
         Assert.Equal(Path.Combine("/c/home", "hub"), HubOptions.FromEnvironment(Env(("HF_HOME", "/c/home"), ("HF_HUB_CACHE", ""))).CacheDirectory);
     }
 
