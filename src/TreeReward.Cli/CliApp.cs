@@ -20,7 +20,7 @@ public static class CliApp
             new VersionOption(),
         };
         foreach (var command in TreeCommands.Create(stdout)) root.Subcommands.Add(command);
-        root.Subcommands.Add(new Command("data", "Read, check and fetch datasets.") { DataInspectCommand.Create(stdout) });
+        root.Subcommands.Add(DataCommands.Create(stdout));
 
         ParseResult parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

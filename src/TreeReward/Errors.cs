@@ -37,3 +37,16 @@ public sealed class ModelInputException : TreeRewardException
 {
     public ModelInputException(string message, Exception? inner = null) : base(message, inner) { }
 }
+
+/// <summary>
+/// A Hugging Face Hub download failed or cannot be served from the cache: malformed reference, repo/revision/file
+/// not found, refused token, network failure after retries, size or sha256 mismatch, offline with the file missing.
+/// The message names the repo, revision and file and, where there is one, what to do about it.
+/// </summary>
+public sealed class HubException : TreeRewardException
+{
+    public HubException(string message, Exception? inner = null) : base(message, inner) { }
+
+    /// <summary>The Hub could not be reached (connection, timeout, 5xx/429 after retries): a cached copy may stand in.</summary>
+    internal bool Transient { get; init; }
+}
