@@ -14,7 +14,7 @@ internal static class DataCommands
     internal static Command Create(TextWriter stdout, Func<string, string?> environment)
     {
         var data = new Command("data", "Datasets: inspect data files, download files from the Hugging Face Hub.");
-        data.Subcommands.Add(DataInspectCommand.Create(stdout));
+        data.Subcommands.Add(DataInspectCommand.Create(stdout, environment));
         data.Subcommands.Add(Download(stdout, environment));
         return data;
     }
@@ -74,6 +74,22 @@ internal static class DataCommands
             return CliApp.ExitOk;
         });
         return command;
+    }
+
+    /// <summary>
+    /// A local path as given, or for an <c>hf://</c> reference the cached local copy (downloaded first if needed,
+    /// progress on stderr), so every command that reads a file also reads Hub files.
+    /// </summary>
+    internal static string ResolveLocal(string pathOrReference, TextWriter stderr, Func<string, string?>? environment = null)
+    {
+        if (!pathOrReference.StartsWith("hf://", StringComparison.Ordinal)) return pathOrReference;
+        var reference = ParseOrUsage(() => HubReference.Parse(pathOrReference));
+        var options = HubOptions.FromEnvironment(environment) with
+        {
+            Progress = new ProgressPrinter(stderr, interactive: ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected),
+        };
+        using var client = new HubClient(options);
+        return client.DownloadFileAsync(reference, CancellationToken.None).GetAwaiter().GetResult();
     }
 
     private static T ParseOrUsage<T>(Func<T> parse)

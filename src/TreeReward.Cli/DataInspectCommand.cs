@@ -7,13 +7,13 @@ namespace TreeReward.Cli;
 /// <summary><c>treereward data inspect FILE</c>: what a data file holds, counted in one streaming pass.</summary>
 internal static class DataInspectCommand
 {
-    internal static Command Create(TextWriter stdout)
+    internal static Command Create(TextWriter stdout, Func<string, string?> environment)
     {
-        var file = new Argument<FileInfo>("FILE") { Description = "HelpSteer2 ratings or preferences, RewardBench, or judge votes (.jsonl, .json, .csv, .parquet, optionally .gz)." };
+        var file = new Argument<string>("FILE") { Description = "HelpSteer2 ratings or preferences, RewardBench, or judge votes (.jsonl, .json, .csv, .parquet, optionally .gz), a path or an hf:// reference." };
         var command = new Command("inspect", "Detect a data file's format and print its rows, splits or subsets, rating histograms and preference strengths.") { file };
         command.SetAction(r =>
         {
-            var summary = DatasetInspector.Inspect(r.GetValue(file)!.ToString());
+            var summary = DatasetInspector.Inspect(DataCommands.ResolveLocal(r.GetValue(file)!, r.InvocationConfiguration.Error, environment));
             Print(summary, stdout);
             return CliApp.ExitOk;
         });

@@ -24,7 +24,7 @@ internal static class TreeCommands
 
     private static Command FitTree(TextWriter stdout)
     {
-        var data = new Option<FileInfo>("--data") { Description = "Training table: .csv, .tsv or .jsonl (optionally .gz), or .parquet.", Required = true };
+        var data = new Option<string>("--data") { Description = "Training table: .csv, .tsv, .jsonl (optionally .gz) or .parquet; a path or an hf:// reference.", Required = true };
         var label = new Option<string>("--label") { Description = "Label column, or NAME=EXPRESSION (e.g. \"preferred=preference_strength<0\").", Required = true };
         var features = new Option<string?>("--features") { Description = "Comma-separated feature columns or NAME=EXPRESSION (e.g. \"helpfulness_diff=helpfulness_1-helpfulness_2\"); default: every column but the label, weight and --where columns (all must be numeric)." };
         var where = new Option<string?>("--where") { Description = "Keep only rows where this expression is non-zero (e.g. \"preference_strength!=0\")." };
@@ -40,9 +40,9 @@ internal static class TreeCommands
         var classWeight = new Option<string?>("--class-weight") { Description = "'balanced' or LABEL:WEIGHT,... (e.g. \"0:1,1:2.5\")." };
         var randomState = new Option<int?>("--random-state") { Description = "Seed of the feature order that breaks ties between features, also used by --max-depth auto, --bootstrap and --holdout (default: drawn and recorded in tree.json)." };
         var classMeaning = new Option<string?>("--class-meaning") { Description = "What each label means, LABEL=TEXT,... (e.g. \"1=response 1 preferred,0=response 2 preferred\")." };
-        var validation = new Option<FileInfo?>("--validation") { Description = "With --max-depth auto: choose the depth on this table (same columns) instead of by cross-validation." };
+        var validation = new Option<string?>("--validation") { Description = "With --max-depth auto: choose the depth on this table (same columns) instead of by cross-validation." };
         var evalWhere = new Option<string?>("--eval-where") { Description = "Row filter for the --validation and --holdout tables (default: --where), e.g. \"split == 'validation'\"." };
-        var holdout = new Option<FileInfo?>("--holdout") { Description = "Held-out table (same columns): print accuracy, log-loss and permutation importances on it." };
+        var holdout = new Option<string?>("--holdout") { Description = "Held-out table (same columns): print accuracy, log-loss and permutation importances on it." };
         var bootstrap = new Option<int>("--bootstrap") { Description = "Also print bootstrap importances (mean ± std) over this many replicas (the paper uses 100).", DefaultValueFactory = _ => 0 };
         var output = new Option<FileInfo?>("--out") { Description = "Write the tree as tree.json." };
         var svg = new Option<FileInfo?>("--svg") { Description = "Draw the tree as SVG." };
@@ -55,11 +55,13 @@ internal static class TreeCommands
         };
         command.SetAction(r =>
         {
-            string file = r.GetValue(data)!.FullName;
+            TextWriter stderr = r.InvocationConfiguration.Error;
+            string dataPath = DataCommands.ResolveLocal(r.GetValue(data)!, stderr);
+            string file = Path.GetFullPath(dataPath);
             var labelSpec = ColumnSpec.Parse(r.GetValue(label)!, "--label");
             var featureSpecs = r.GetValue(features) is string fs ? ColumnSpec.ParseList(fs, "--features").ToArray() : null;
             var whereExpr = r.GetValue(where) is string w ? ParseExpression(w, "--where") : null;
-            var table = FeatureTable.Read(r.GetValue(data)!.ToString(), featureSpecs, labelSpec, r.GetValue(weight), whereExpr);
+            var table = FeatureTable.Read(dataPath, featureSpecs, labelSpec, r.GetValue(weight), whereExpr);
             var evalWhereExpr = r.GetValue(evalWhere) is string ew ? ParseExpression(ew, "--eval-where") : whereExpr;
 
             var options = new TreeOptions
@@ -76,10 +78,10 @@ internal static class TreeCommands
             };
             string depthText = r.GetValue(maxDepth)!;
             FeatureTable? validationTable = null;
-            if (r.GetValue(validation) is FileInfo vf)
+            if (r.GetValue(validation) is string vf)
             {
                 if (depthText != "auto") throw new UsageException("--validation is used to choose the depth: give it with --max-depth auto");
-                validationTable = FeatureTable.Read(vf.ToString(), SpecsOf(featureSpecs, table), labelSpec, r.GetValue(weight), evalWhereExpr);
+                validationTable = FeatureTable.Read(DataCommands.ResolveLocal(vf, stderr), SpecsOf(featureSpecs, table), labelSpec, r.GetValue(weight), evalWhereExpr);
             }
             options = options with { MaxDepth = ResolveDepth(depthText, options, table, validationTable, stdout) };
 
@@ -122,9 +124,9 @@ internal static class TreeCommands
                         $"  {boot.FeatureNames[f],-24} {boot.Mean[f]:0.0000} ± {boot.Std[f]:0.0000}   root {boot.RootSplitFrequency[f]:0%}"));
                 }
             }
-            if (r.GetValue(holdout) is FileInfo hf)
+            if (r.GetValue(holdout) is string hf)
             {
-                var held = FeatureTable.Read(hf.ToString(), SpecsOf(featureSpecs, table), labelSpec, r.GetValue(weight), evalWhereExpr);
+                var held = FeatureTable.Read(DataCommands.ResolveLocal(hf, stderr), SpecsOf(featureSpecs, table), labelSpec, r.GetValue(weight), evalWhereExpr);
                 var permutation = PermutationImportance.Compute(tree, held.X, held.Labels!, new PermutationOptions { Seed = options.RandomState!.Value }, held.Weights);
                 var logLoss = PermutationImportance.Compute(tree, held.X, held.Labels!, new PermutationOptions { Scoring = ImportanceScoring.NegativeLogLoss, Repeats = 1 }, held.Weights);
                 stdout.WriteLine();
@@ -147,7 +149,7 @@ internal static class TreeCommands
     private static Command Predict(TextWriter stdout)
     {
         var treeFile = new Option<FileInfo>("--tree") { Description = "A tree.json written by fit-tree.", Required = true };
-        var data = new Option<FileInfo>("--data") { Description = "Table with the tree's feature columns (.csv, .tsv, .jsonl, optionally .gz; .parquet).", Required = true };
+        var data = new Option<string>("--data") { Description = "Table with the tree's feature columns (.csv, .tsv, .jsonl, optionally .gz; .parquet); a path or an hf:// reference.", Required = true };
         var proba = new Option<bool>("--proba") { Description = "Add one proba_<class> column per class, in class order." };
         var keep = new Option<string?>("--keep") { Description = "Comma-separated input columns to copy into the output (e.g. an id)." };
         var output = new Option<FileInfo?>("--out") { Description = "Output CSV (default: standard output)." };
@@ -158,7 +160,7 @@ internal static class TreeCommands
             var specs = FeatureSpecsOf(tree);
             var keepColumns = r.GetValue(keep)?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
             var kept = new List<string[]>();
-            var table = FeatureTable.Read(r.GetValue(data)!.ToString(), specs, null, null, null, keepColumns, kept);
+            var table = FeatureTable.Read(DataCommands.ResolveLocal(r.GetValue(data)!, r.InvocationConfiguration.Error), specs, null, null, null, keepColumns, kept);
             double[,] probabilities = tree.PredictProba(table.X);
             string[] predictions = tree.Predict(table.X);
             bool withProba = r.GetValue(proba);

@@ -217,4 +217,14 @@ public sealed class DataDownloadTests : IDisposable
     [InlineData(27_149_999, "27.1 MB")]
     [InlineData(3_000_000_000, "3.0 GB")]
     public void Sizes_are_printed_in_decimal_units(long bytes, string text) => Assert.Equal(text, ProgressPrinter.Size(bytes));
+
+    [Fact]
+    public void Inspect_reads_an_hf_reference_through_the_cache()
+    {
+        var (code, stdout, err) = RunData(Environment(), "data", "inspect", "hf://datasets/nvidia/HelpSteer2/data/preference-ratings.csv");
+        Assert.True(code == 0, err);
+        Assert.Contains(Snapshot("data/preference-ratings.csv"), stdout);
+        Assert.Contains("rows: 9,095", stdout);
+        Assert.True(File.Exists(Snapshot("data/preference-ratings.csv")));
+    }
 }
