@@ -99,9 +99,13 @@ def bootstrap_joblib(X, y, n_rep=100, n_jobs=2):
 
 
 def time_task(fn, repeats):
+    t0 = time.perf_counter()
     result = fn()  # warm-up
+    once = time.perf_counter() - t0
+    # Fast tasks run until about 2 s have been timed (at most 200 runs), as the C# side does.
+    runs = max(repeats, min(200, int(2.0 / max(once, 1e-4))))
     times = []
-    for _ in range(repeats):
+    for _ in range(runs):
         t0 = time.perf_counter()
         result = fn()
         times.append(time.perf_counter() - t0)

@@ -86,10 +86,14 @@ internal static class Runner
             if (wanted is not null && !wanted.Contains(task)) return;
             // Warm up until the JIT has settled (tiered compilation promotes hot methods after ~30 calls).
             var warm = Stopwatch.StartNew();
-            for (int w = 0; w < 40 && (w < 3 || warm.Elapsed.TotalSeconds < 2); w++) body();
+            int warmRuns = 0;
+            for (; warmRuns < 40 && (warmRuns < 3 || warm.Elapsed.TotalSeconds < 2); warmRuns++) body();
             var times = new List<double>();
             object? last = null;
-            for (int r = 0; r < repeats; r++)
+            // Fast tasks run until about 2 s have been timed (at most 200 runs), so their median is stable on a noisy machine.
+            double once = warm.Elapsed.TotalSeconds / warmRuns;
+            int runs = Math.Max(repeats, (int)Math.Min(200, 2.0 / Math.Max(once, 1e-4)));
+            for (int r = 0; r < runs; r++)
             {
                 GC.Collect();
                 var sw = Stopwatch.StartNew();
