@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using TreeReward.Data;
@@ -89,10 +88,10 @@ internal static class TreeCommands
             var provenance = new Dictionary<string, string>(StringComparer.Ordinal)
             {
                 ["data"] = file,
-                ["data_sha256"] = Sha256(file),
+                ["data_sha256"] = Provenance.Sha256(file),
                 ["rows"] = table.Rows.ToString(CultureInfo.InvariantCulture),
                 ["label"] = labelSpec.ToString(),
-                ["command"] = "treereward " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1).Select(Quote)),
+                ["command"] = Provenance.CommandLine(),
             };
             if (depthText == "auto") provenance["max_depth"] = "auto";
             if (whereExpr is not null) provenance["where"] = whereExpr.Text;
@@ -314,13 +313,7 @@ internal static class TreeCommands
         return map;
     }
 
-    private static string Sha256(string file)
-    {
-        using var stream = File.OpenRead(file);
-        return Convert.ToHexStringLower(SHA256.HashData(stream));
-    }
 
-    private static string Quote(string arg) => arg.Any(c => char.IsWhiteSpace(c) || c is '"' or '\'' or '<' or '>' or '|' or '!') ? "'" + arg.Replace("'", "'\\''") + "'" : arg;
 
     private static string CsvField(string s) => s.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;
 }
