@@ -45,7 +45,9 @@ public sealed record JudgeResult
     /// <summary>Pairs with a label from this judge (after the tie policy), in the train and validation splits.</summary>
     public int TrainPairs { get; init; }
     public int ValidationPairs { get; init; }
-    /// <summary>Share of pairs whose two position-swapped answers agree (null for the human judge, who was asked once).</summary>
+    /// <summary><see cref="ConsistentPairs"/> / <see cref="AnsweredBothOrders"/>: of the pairs answered in both orders, the share
+    /// whose two answers both parsed and chose the same response (null for the human judge, who was asked once, and for a
+    /// judge never asked in both orders).</summary>
     public double? ConsistencyRate { get; init; }
     /// <summary>Pairs this judge answered in both orders (parseable or not): the denominator of <see cref="ConsistencyRate"/>; null for the human judge.</summary>
     public int? AnsweredBothOrders { get; init; }
