@@ -157,9 +157,10 @@ public static class TreeJson
         w.WriteEndObject();
     }
 
-    private static void WriteOptions(Utf8JsonWriter w, TreeOptions o)
+    /// <summary>Writes tree options as the object <paramref name="name"/> (tree.json's "training.options"; summary.json reuses it).</summary>
+    internal static void WriteOptions(Utf8JsonWriter w, TreeOptions o, string name = "options")
     {
-        w.WriteStartObject("options");
+        w.WriteStartObject(name);
         w.WriteString("criterion", CriterionName(o.Criterion));
         WriteNullableInt(w, "max_depth", o.MaxDepth);
         WriteSampleCount(w, "min_samples_split", o.MinSamplesSplit);
@@ -263,6 +264,9 @@ public static class TreeJson
         }
         return text;
     }
+
+    /// <summary>Reads tree options written by <see cref="WriteOptions"/>; errors name <paramref name="source"/> and <paramref name="field"/>.</summary>
+    internal static TreeOptions ReadOptions(JsonElement element, string source, string field) => new Reader(source).Options(element, field);
 
     private static string FirstLine(string message)
     {
@@ -373,10 +377,10 @@ public static class TreeJson
             };
         }
 
-        private TreeOptions Options(JsonElement o)
+        internal TreeOptions Options(JsonElement o, string field = "training.options")
         {
-            const string p = "training.options.";
-            if (o.ValueKind != JsonValueKind.Object) throw Error("training.options", o, "an object");
+            string p = field + ".";
+            if (o.ValueKind != JsonValueKind.Object) throw Error(field, o, "an object");
             var criterionElement = Required(o, "criterion", p + "criterion");
             SplitCriterion criterion = criterionElement.ValueKind == JsonValueKind.String
                 ? criterionElement.GetString() switch
@@ -405,7 +409,7 @@ public static class TreeJson
             }
             catch (TrainingDataException e)
             {
-                throw Error($"\"training.options\" are invalid: {e.Message}");
+                throw Error($"\"{field}\" are invalid: {e.Message}");
             }
             return options;
         }
