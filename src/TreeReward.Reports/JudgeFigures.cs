@@ -336,6 +336,8 @@ public static class JudgeFigures
         heatmap.Colormap = new ScottPlot.Colormaps.Viridis();
         heatmap.ManualRange = new ScottPlot.Range(min, max);
         heatmap.NaNCellColor = Color.FromHex("#d9d9d9");
+        // One rectangle per cell: as a bitmap, SVG viewers would smooth the few scaled-up pixels into gradients.
+        heatmap.RenderStrategy = new ScottPlot.Plottables.Heatmap.RenderStrategies.Rectangles();
         var colorBar = plot.Add.ColorBar(heatmap);
         colorBar.Label = scaleLabel;
         colorBar.LabelStyle.FontSize = FontSize;
@@ -380,7 +382,7 @@ public static class JudgeFigures
 
     private static JudgeFigure Render(string name, string title, Plot plot, int width, int height)
     {
-        string svg = plot.GetSvgXml(width, height);
+        string svg = SvgIds.Renumber(plot.GetSvgXml(width, height), name);
         plot.ScaleFactor = PngScale;
         // ScaleFactor enlarges everything drawn; doubling the pixel size as well keeps the SVG's layout, sharper.
         byte[] png = plot.GetImageBytes(width * PngScale, height * PngScale, ImageFormat.Png);
