@@ -382,7 +382,7 @@ public static class JudgeFigures
 
     private static JudgeFigure Render(string name, string title, Plot plot, int width, int height)
     {
-        string svg = SvgIds.Renumber(plot.GetSvgXml(width, height), name);
+        string svg = SvgIds.Renumber(SvgIds.TrimPositionLists(plot.GetSvgXml(width, height)), name);
         plot.ScaleFactor = PngScale;
         // ScaleFactor enlarges everything drawn; doubling the pixel size as well keeps the SVG's layout, sharper.
         byte[] png = plot.GetImageBytes(width * PngScale, height * PngScale, ImageFormat.Png);

@@ -20,6 +20,15 @@ internal static partial class SvgIds
         return Reference().Replace(svg, m => map.TryGetValue(m.Groups[2].Value, out string? id) ? m.Groups[1].Value + id + m.Groups[3].Value : m.Value);
     }
 
+    /// <summary>
+    /// Drops the trailing comma Skia writes after a text's glyph positions (<c>x="0, 8.87, "</c>): SVG's list grammar has
+    /// no trailing separator, and a browser that rejects the list places every glyph of the text at the anchor.
+    /// </summary>
+    internal static string TrimPositionLists(string svg) => TrailingComma().Replace(svg, "$1\"");
+
+    [GeneratedRegex("(\\s[xy]=\"[^\"]*?)\\s*,\\s*\"")]
+    private static partial Regex TrailingComma();
+
     [GeneratedRegex("\\bid=\"([^\"]+)\"")]
     private static partial Regex IdAttribute();
 
