@@ -226,7 +226,11 @@ public static class JudgeFigures
         }
         plot.Axes.Bottom.Label.Text = result.MapMethod + ", dimension 1";
         plot.Axes.Left.Label.Text = result.MapMethod + ", dimension 2";
-        plot.Axes.Margins(0.3, 0.15);
+        // Names are written to the right of and above their points: leave room there (ScottPlot's margins ignore text).
+        double xMin = Enumerable.Range(0, n).Min(j => map[j, 0]), xMax = Enumerable.Range(0, n).Max(j => map[j, 0]);
+        double yMin = Enumerable.Range(0, n).Min(j => map[j, 1]), yMax = Enumerable.Range(0, n).Max(j => map[j, 1]);
+        double xSpan = xMax - xMin > 0 ? xMax - xMin : 1, ySpan = yMax - yMin > 0 ? yMax - yMin : 1;
+        plot.Axes.SetLimits(xMin - 0.1 * xSpan, xMax + 0.4 * xSpan, yMin - 0.1 * ySpan, yMax + 0.15 * ySpan);
         plot.Legend.ManualItems.Add(new LegendItem { LabelText = "human judge", MarkerShape = MarkerShape.FilledDiamond, MarkerSize = 14, MarkerFillColor = Vermillion, MarkerLineColor = Ink });
         plot.Legend.ManualItems.Add(new LegendItem { LabelText = "LLM judge", MarkerShape = MarkerShape.FilledCircle, MarkerSize = 10, MarkerFillColor = Blue, MarkerLineColor = Ink });
         plot.ShowLegend(Alignment.LowerRight);
