@@ -17,6 +17,7 @@ switch (args.FirstOrDefault())
 {
     case "data":
         Datasets.WriteAll(Arg("--out"));
+        Judges.Write(Arg("--out"), Arg("--pairs", Judges.PairsFile));
         return 0;
     case "run":
         return Runner.Run(Arg("--data"), Arg("--out"), int.Parse(Arg("--repeats", "5"), CultureInfo.InvariantCulture), Arg("--only", ""));

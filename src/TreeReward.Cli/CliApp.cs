@@ -20,6 +20,7 @@ public static class CliApp
             new VersionOption(),
         };
         foreach (var command in TreeCommands.Create(stdout)) root.Subcommands.Add(command);
+        foreach (var command in AnalyzeCommands.Create(stdout)) root.Subcommands.Add(command);
         root.Subcommands.Add(DataCommands.Create(stdout));
 
         ParseResult parsed = root.Parse(args);
