@@ -129,7 +129,7 @@ internal static class AnalyzeCommands
         foreach (var j in result.Judges)
         {
             string root = j.Tree is { } t && !t.IsLeaf(0) ? $"{t.FeatureNames[t.Feature[0]]} <= {t.Threshold[0].ToString("0.##", CultureInfo.InvariantCulture)}" : j.Dropped ? "(dropped)" : "(one leaf)";
-            string consistency = j.ConsistencyRate is double c ? c.ToString("P0", CultureInfo.InvariantCulture) : "-";
+            string consistency = j.ConsistencyRate is double c ? (c * 100).ToString("0", CultureInfo.InvariantCulture) + "%" : "-";
             string importances = string.Join(" ", j.ImportanceMean.Select(m => m.ToString("0.000", CultureInfo.InvariantCulture)));
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"  {j.Name,-28} {consistency,11} {j.Tree?.Depth.ToString(CultureInfo.InvariantCulture) ?? "-",5} {root,-28} {j.ValidationAccuracy?.ToString("0.000", CultureInfo.InvariantCulture) ?? "-",9}  {importances}"));

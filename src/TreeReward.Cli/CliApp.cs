@@ -13,6 +13,7 @@ public static class CliApp
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
+        Provenance.SetArguments(args);
         // A named root (not RootCommand, which takes the assembly's file name) so usage says "treereward".
         var root = new Command("treereward", "TreeReward: interpretable reward models — decision trees over attribute ratings.")
         {

@@ -68,17 +68,18 @@ public static class JudgeFigures
     }
 
     /// <summary>
-    /// Agreement D(A,B) between every two judges (share of pairs both judged on which they pick the same response),
+    /// Agreement D(A,B) between every two kept judges (share of pairs both judged on which they pick the same response),
     /// judges in result order on both axes (first judge on the top row and the left column), values in the cells with
-    /// two decimals; NaN (no pair judged by both) is drawn grey and written "–".
+    /// two decimals; NaN (no pair judged by both) is drawn grey and written "–". The matrix covers the first K judges of
+    /// the result (dropped judges come last and have no agreement).
     /// </summary>
-    /// <exception cref="ArgumentException">The agreement matrix is not J x J.</exception>
+    /// <exception cref="ArgumentException">The agreement matrix is not K x K with K at most the number of judges.</exception>
     public static JudgeFigure AgreementHeatmap(JudgeStudyResult result)
     {
         Validate(result);
-        int n = result.Judges.Count;
+        int n = KeptCount(result);
         var values = ToMatrix(result.Agreement, n, n, "Agreement");
-        string[] names = result.Judges.Select(j => j.Name).ToArray();
+        string[] names = result.Judges.Take(n).Select(j => j.Name).ToArray();
         string title = "Agreement between judges (share of pairs with the same choice)";
         var plot = LabelledHeatmap(values, names, names, 0, 1, "agreement", title, rotateColumns: true);
         int longest = Math.Min(48, names.Max(s => s.Length));
@@ -202,11 +203,11 @@ public static class JudgeFigures
     /// The 2-D map of the judges (<see cref="JudgeStudyResult.Map"/>): one point per judge with its name; the human judge
     /// is a larger vermillion diamond. Axis titles name the method (<see cref="JudgeStudyResult.MapMethod"/>).
     /// </summary>
-    /// <exception cref="ArgumentException">The map is not J x 2.</exception>
+    /// <exception cref="ArgumentException">The map is not K x 2, K the size of the agreement matrix.</exception>
     public static JudgeFigure JudgeMap(JudgeStudyResult result)
     {
         Validate(result);
-        int n = result.Judges.Count;
+        int n = KeptCount(result);
         var map = ToMatrix(result.Map, n, 2, "Map");
         string title = "Map of the judges from their disagreement";
         var plot = NewPlot(title);
@@ -251,6 +252,15 @@ public static class JudgeFigures
         var options = new TreeDrawingOptions { Title = judge.Name, FeatureDisplayNames = DisplayNames(tree.FeatureNames) };
         string title = "Tree of " + judge.Name;
         return new JudgeFigure(name ?? "tree-" + FileSafe(judge.Name), title, TreeSvg.Render(tree, options), TreePng.Render(tree, options, PngScale));
+    }
+
+    /// <summary>Judges covered by the agreement matrix and the map: the first K of the result (the dropped ones come last).</summary>
+    private static int KeptCount(JudgeStudyResult result)
+    {
+        int k = result.Agreement.Length;
+        if (k > result.Judges.Count)
+            throw new ArgumentException($"Agreement covers {k} judges but the result has {result.Judges.Count}", nameof(result));
+        return k;
     }
 
     /// <summary>Every figure above in report order: the charts, then one tree per judge that has one (named tree-01, tree-02, ... in judge order).</summary>

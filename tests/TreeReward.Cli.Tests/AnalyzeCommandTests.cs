@@ -1,0 +1,91 @@
+using System.Text.Json;
+using TreeReward.Analysis;
+using TreeReward.Cli;
+using TreeReward.Data;
+
+namespace TreeReward.Cli.Tests;
+
+/// <summary><c>treereward analyze</c> and <c>treereward report</c> end to end on the shared HelpSteer2 ratings.</summary>
+public sealed class AnalyzeCommandTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("treereward-analyze-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static string Pairs()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            string candidate = Path.Combine(dir.FullName, "shared", "data", "helpsteer2-human-ratings", "preference-ratings.csv");
+            if (File.Exists(candidate)) return candidate;
+        }
+        throw new FileNotFoundException("shared/data not found; clone the repository next to shared/");
+    }
+
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        return (CliApp.Run(args, stdout, stderr), stdout.ToString(), stderr.ToString());
+    }
+
+    /// <summary>Votes of two synthetic judges in our JSON Lines format: one prefers the more verbose response, one always answers "A".</summary>
+    private string Votes()
+    {
+        string path = Path.Combine(_dir, "votes.jsonl");
+        using var writer = new StreamWriter(path);
+        foreach (var pair in HelpSteer2.ReadPreferences(Pairs()))
+        {
+            double diff = pair.Ratings1!.Verbosity!.Value - pair.Ratings2!.Verbosity!.Value;
+            string verbose = diff > 0 ? "response_1" : diff < 0 ? "response_2" : "none";
+            foreach (var (order, alwaysA) in new[] { ("original", "response_1"), ("swapped", "response_2") })
+            {
+                writer.WriteLine(JsonSerializer.Serialize(new { judge = "verbose-judge", pair_id = pair.Id, order, choice = verbose }));
+                writer.WriteLine(JsonSerializer.Serialize(new { judge = "always-a", pair_id = pair.Id, order, choice = alwaysA }));
+            }
+        }
+        return path;
+    }
+
+    [Fact]
+    public void Analyze_writes_report_summary_figures_and_trees_and_report_re_renders_them()
+    {
+        string output = Path.Combine(_dir, "study");
+        var (code, stdout, err) = Run("analyze", "--pairs", Pairs(), "--votes", Votes(), "--bootstrap", "10", "--out", output);
+        Assert.True(code == 0, err);
+        Assert.Matches(@"human\s+-\s+3 helpfulness_diff <= 0\.5", stdout);
+        Assert.Matches(@"verbose-judge\s+\d+%\s+\d verbosity_diff <= 0 ", stdout); // ties were answered "none"
+        Assert.Matches(@"always-a\s+0%\s+-\s+\(dropped\)", stdout);
+
+        var summary = JudgeStudyJson.Load(Path.Combine(output, "summary.json"));
+        Assert.Equal(["human", "verbose-judge", "always-a"], summary.Judges.Select(j => j.Name));
+        Assert.Equal(64, summary.Provenance["pairs.sha256"].Length);
+        Assert.Contains("--votes", summary.Provenance["command"]);
+        Assert.Equal("ties=drop, order=as-given, seed=0", summary.Provenance["label_policy"]);
+        Assert.True(File.Exists(Path.Combine(output, "trees", "human.json")));
+        Assert.True(File.Exists(Path.Combine(output, "figures", "importance-heatmap.png")));
+        string html = File.ReadAllText(Path.Combine(output, "report.html"));
+        Assert.Contains("verbose-judge", html);
+        Assert.DoesNotContain("https://", html);
+
+        // report --summary re-renders the same page from summary.json alone.
+        File.Delete(Path.Combine(output, "report.html"));
+        Directory.Delete(Path.Combine(output, "figures"), recursive: true);
+        var again = Run("report", "--summary", Path.Combine(output, "summary.json"));
+        Assert.True(again.Code == 0, again.Err);
+        Assert.Equal(html, File.ReadAllText(Path.Combine(output, "report.html")));
+        Assert.True(File.Exists(Path.Combine(output, "figures", "agreement-heatmap.svg")));
+    }
+
+    [Fact]
+    public void Bad_votes_and_options_are_one_line_errors()
+    {
+        string votes = Path.Combine(_dir, "bad.jsonl");
+        File.WriteAllText(votes, """{"judge": "j", "pair_id": "00000", "order": "original", "choice": "maybe"}""" + "\n");
+        var (code, _, err) = Run("analyze", "--pairs", Pairs(), "--votes", votes, "--out", Path.Combine(_dir, "x"));
+        Assert.Equal(2, code);
+        Assert.Equal($"treereward: file '{votes}' line 1: \"choice\" is \"maybe\", expected response_1, response_2 or none", err.Trim());
+        Assert.Equal(2, Run("analyze", "--pairs", Pairs(), "--depth", "0", "--out", Path.Combine(_dir, "y")).Code);
+        Assert.Equal(2, Run("report", "--summary", votes).Code);
+    }
+}
