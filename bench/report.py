@@ -8,6 +8,9 @@ ours_path, theirs_path, readme_path = sys.argv[1:4]
 ours = json.load(open(ours_path))
 theirs = json.load(open(theirs_path))
 tasks = theirs.get("tasks", theirs)
+# The judge study is timed once per run by sklearn_judges.py (one process, then joblib n_jobs=2).
+for path, key in zip(sys.argv[4:6], ["judge_study_1", "judge_study_2"]):
+    tasks[key] = {"median_s": json.load(open(path))["seconds"]}
 
 rows = [
     ("fit depth 3, 10k x 5", "fit_10k_x5", "fit_10k_x5"),
@@ -16,6 +19,8 @@ rows = [
     ("predict_proba 1M x 20", "predict_1m", "predict_1m"),
     ("100 bootstrap replicas, 10k x 5 (sklearn: 1 process)", "bootstrap_100_10k_x5", "bootstrap_100_10k_x5"),
     ("100 bootstrap replicas, 10k x 5 (sklearn: joblib n_jobs=2)", "bootstrap_100_10k_x5", "bootstrap_100_10k_x5_joblib2"),
+    ("judge study: 9.1k pairs x 36 judges, depths 1-8, 100 replicas (sklearn: 1 process)", "judge_study_9k_x36", "judge_study_1"),
+    ("judge study: 9.1k pairs x 36 judges, depths 1-8, 100 replicas (sklearn: joblib n_jobs=2)", "judge_study_9k_x36", "judge_study_2"),
 ]
 
 

@@ -11,10 +11,13 @@ py=/usr/bin/python3
 dotnet build TreeReward.Bench -c Release -nologo -v quiet
 bench="dotnet TreeReward.Bench/bin/Release/net10.0/TreeReward.Bench.dll"
 mkdir -p data out
-[ -f data/d1m_20.X.f32 ] || $bench data --out data
+[ -f data/d1m_20.X.f32 ] && [ -f data/judges35.votes.jsonl ] || $bench data --out data
 
 echo "== TreeReward"
 $bench run --data data --out out/treereward.json --repeats "$repeats"
 echo "== scikit-learn"
 "$py" sklearn_bench.py --data-dir data --out out/sklearn.json --repeats "$repeats"
-"$py" report.py out/treereward.json out/sklearn.json README.md
+echo "== scikit-learn judge study (one process, then joblib n_jobs=2)"
+"$py" sklearn_judges.py --pairs ../../shared/data/helpsteer2-human-ratings/preference-ratings.csv --votes data/judges35.votes.jsonl --jobs 1 --out out/sklearn-judges-1.json
+"$py" sklearn_judges.py --pairs ../../shared/data/helpsteer2-human-ratings/preference-ratings.csv --votes data/judges35.votes.jsonl --jobs 2 --out out/sklearn-judges-2.json
+"$py" report.py out/treereward.json out/sklearn.json README.md out/sklearn-judges-1.json out/sklearn-judges-2.json

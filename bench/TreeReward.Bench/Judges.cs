@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using TreeReward.Analysis;
 using TreeReward.Data;
 
 /// <summary>
@@ -43,4 +44,19 @@ internal static class Judges
     }
 
     private static double Normal(Random rng) => Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
+
+    /// <summary>The whole judge study (36 judges incl. the human, depths 1..8 on validation, depth-3 trees, 100 replicas), as `treereward analyze` computes it.</summary>
+    internal static void Add(Action<string, Func<object?>> time, string dir, string pairsPath)
+    {
+        string votesPath = Path.Combine(dir, VotesFile);
+        if (!File.Exists(votesPath) || !File.Exists(pairsPath)) return;
+        time("judge_study_9k_x36", () =>
+        {
+            // Reading is part of the task on both sides.
+            var pairs = HelpSteer2.ReadPreferences(pairsPath).ToList();
+            var votes = JudgeVotes.Read(votesPath).ToList();
+            var result = JudgeStudy.Run(pairs, votes, new JudgeStudyOptions { BootstrapReplicas = 100 });
+            return new { judges = result.Judges.Count, human_root = result.Judges[0].Tree!.FeatureNames[result.Judges[0].Tree!.Feature[0]] };
+        });
+    }
 }

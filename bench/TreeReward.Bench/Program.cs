@@ -20,7 +20,7 @@ switch (args.FirstOrDefault())
         Judges.Write(Arg("--out"), Arg("--pairs", Judges.PairsFile));
         return 0;
     case "run":
-        return Runner.Run(Arg("--data"), Arg("--out"), int.Parse(Arg("--repeats", "5"), CultureInfo.InvariantCulture), Arg("--only", ""));
+        return Runner.Run(Arg("--data"), Arg("--out"), int.Parse(Arg("--repeats", "5"), CultureInfo.InvariantCulture), Arg("--only", ""), Arg("--pairs", Judges.PairsFile));
     default:
         Console.Error.WriteLine("usage: bench data --out DIR | bench run --data DIR --out FILE [--repeats N] [--only a,b]");
         return 2;
@@ -74,7 +74,7 @@ internal static class Datasets
 
 internal static class Runner
 {
-    internal static int Run(string dataDir, string outFile, int repeats, string only)
+    internal static int Run(string dataDir, string outFile, int repeats, string only, string pairsPath)
     {
         var results = new Dictionary<string, object>();
         var wanted = only.Length == 0 ? null : only.Split(',').ToHashSet();
@@ -116,6 +116,7 @@ internal static class Runner
             Time("predict_1m", () => { var p = tree.PredictProba(data["d1m_20"].Value.X); double s = 0; for (int i = 0; i < p.GetLength(0); i++) s += p[i, 1]; return new { checksum = s }; });
         }
         Bootstrap.Add(Time, data["d10k_5"], options);
+        Judges.Add(Time, dataDir, pairsPath);
 
         results["machine"] = new { Environment.ProcessorCount, runtime = Environment.Version.ToString(), os = Environment.OSVersion.ToString() };
         File.WriteAllText(outFile, JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true }));

@@ -82,4 +82,32 @@ public sealed class ReadmeTests : IDisposable
         string readme = File.ReadAllText(Path.Combine(RepoRoot(), "README.md"));
         Assert.Contains(explain.ToString().Split('\n')[0].TrimEnd(), readme);
     }
+
+    [Fact]
+    public void Readme_reproduction_table_matches_the_judge_study()
+    {
+        string pairsPath = Path.Combine(RepoRoot(), "..", "shared", "data", "helpsteer2-human-ratings", "preference-ratings.csv");
+        var pairs = TreeReward.Data.HelpSteer2.ReadPreferences(pairsPath).ToList();
+        double Share(DecisionTree t, int node) => Math.Round(100 * t.WeightedSamples[node] / t.WeightedSamples[0], 1);
+
+        var given = TreeReward.Analysis.JudgeStudy.Run(pairs, [], new TreeReward.Analysis.JudgeStudyOptions { BootstrapReplicas = 100 }).Judges[0];
+        var t = given.Tree!;
+        Assert.Equal(("helpfulness_diff", 0.5), (t.FeatureNames[t.Feature[0]], t.Threshold[0]));
+        int left = t.Left[0], right = t.Right[0];
+        Assert.Equal((60.8, 45.0, 39.2), (Share(t, left), Share(t, t.Left[left]), Share(t, right)));
+        Assert.Equal(6739, given.TrainPairs);
+        Assert.Equal(0.909, Math.Round(given.ValidationAccuracy!.Value, 3));
+        Assert.Equal([0.975, 0.017, 0.008], given.ImportanceMean.Take(3).Select(v => Math.Round(v, 3)));
+
+        // With about half the pairs swapped, the tree is the published one's mirror image, with its node shares.
+        var swapped = TreeReward.Analysis.JudgeStudy.Run(pairs, [], new TreeReward.Analysis.JudgeStudyOptions
+        {
+            BootstrapReplicas = 1,
+            Labels = new TreeReward.Data.PairLabelOptions { Order = TreeReward.Data.OrderPolicy.RandomHalfSwapped },
+        }).Judges[0].Tree!;
+        Assert.Equal(("helpfulness_diff", -0.5), (swapped.FeatureNames[swapped.Feature[0]], swapped.Threshold[0]));
+        int r = swapped.Right[0];
+        Assert.Equal((41.5, 15.8, 42.8), (Share(swapped, swapped.Left[0]), Share(swapped, swapped.Left[r]), Share(swapped, swapped.Right[r])));
+        Assert.Contains("| ≤ 0.5, ≤ −0.5 | Δcorrectness ≤ −0.5, 41.5% | Δcorrectness ≤ −0.5, 45.0% |", File.ReadAllText(Path.Combine(RepoRoot(), "README.md")));
+    }
 }
