@@ -19,6 +19,7 @@ namespace TreeReward.Reports;
 public static class JudgeFigures
 {
     private const int FontSize = 14;
+    private const int ManyJudges = 12;
     private const int PngScale = 2;
     private static readonly Color Ink = Color.FromHex("#1a1a1a");
     // Okabe & Ito (2008), as TreeDrawing.Palette.
@@ -110,12 +111,12 @@ public static class JudgeFigures
                 bars.Add(new Bar
                 {
                     Position = x, Value = rate * 100, FillColor = judge.Dropped ? Grey : Blue, LineWidth = 0,
-                    Label = Percent(rate * 100),
+                    Label = judges.Count <= ManyJudges ? Percent(rate * 100) : "",
                 });
             if (judge.Positions is { } p && p.FirstPosition + p.SecondPosition > 0)
             {
                 double share = 100.0 * p.FirstPosition / (p.FirstPosition + p.SecondPosition);
-                bars.Add(new Bar { Position = x + 1, Value = share, FillColor = Orange, LineWidth = 0, Label = Percent(share) });
+                bars.Add(new Bar { Position = x + 1, Value = share, FillColor = Orange, LineWidth = 0, Label = judges.Count <= ManyJudges ? Percent(share) : "" });
             }
             ticks.Add(new Tick(x + 0.5, judge.Dropped ? judge.Name + " (dropped)" : judge.Name, isMajor: true));
         }
@@ -142,7 +143,9 @@ public static class JudgeFigures
         plot.Axes.SetLimits(-1.5, Math.Max(1, judges.Count) * 3 - 0.5, 0, 108);
         if (judges.Count == 0)
             AddText(plot, "no LLM judges in this study", 0, 60, Ink);
-        return Render("consistency", title, plot, Math.Max(820, 220 + 110 * judges.Count), 480 + (ticks.Count > 3 || longest > 16 ? longest * 5 : 0));
+        // Many judges: narrower groups without value labels (the report's table has the numbers), so the chart stays readable.
+        int perJudge = judges.Count <= ManyJudges ? 110 : 48;
+        return Render("consistency", title, plot, Math.Max(820, 220 + perJudge * judges.Count), 480 + (ticks.Count > 3 || longest > 16 ? longest * 5 : 0));
     }
 
     /// <summary>
@@ -225,8 +228,9 @@ public static class JudgeFigures
             label.OffsetX = 8;
             label.OffsetY = -6;
         }
-        plot.Axes.Bottom.Label.Text = result.MapMethod + ", dimension 1";
-        plot.Axes.Left.Label.Text = result.MapMethod + ", dimension 2";
+        string method = ShortMethod(result.MapMethod);
+        plot.Axes.Bottom.Label.Text = method + ", dimension 1";
+        plot.Axes.Left.Label.Text = method + ", dimension 2";
         // Names are written to the right of and above their points: leave room there (ScottPlot's margins ignore text).
         double xMin = Enumerable.Range(0, n).Min(j => map[j, 0]), xMax = Enumerable.Range(0, n).Max(j => map[j, 0]);
         double yMin = Enumerable.Range(0, n).Min(j => map[j, 1]), yMax = Enumerable.Range(0, n).Max(j => map[j, 1]);
@@ -252,6 +256,14 @@ public static class JudgeFigures
         var options = new TreeDrawingOptions { Title = judge.Name, FeatureDisplayNames = DisplayNames(tree.FeatureNames) };
         string title = "Tree of " + judge.Name;
         return new JudgeFigure(name ?? "tree-" + FileSafe(judge.Name), title, TreeSvg.Render(tree, options), TreePng.Render(tree, options, PngScale));
+    }
+
+    /// <summary>A few words for axis titles: the report's method notes carry the full description.</summary>
+    internal static string ShortMethod(string method)
+    {
+        if (method.Contains("multidimensional scaling", StringComparison.OrdinalIgnoreCase)) return "classical MDS";
+        string head = method.Split(':', ';', '(')[0].Trim();
+        return head.Length <= 40 ? head : head[..39] + "…";
     }
 
     /// <summary>Judges covered by the agreement matrix and the map: the first K of the result (the dropped ones come last).</summary>
