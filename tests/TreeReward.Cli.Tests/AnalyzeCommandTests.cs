@@ -12,15 +12,7 @@ public sealed class AnalyzeCommandTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static string Pairs()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            string candidate = Path.Combine(dir.FullName, "shared", "data", "helpsteer2-human-ratings", "preference-ratings.csv");
-            if (File.Exists(candidate)) return candidate;
-        }
-        throw new FileNotFoundException("shared/data not found; clone the repository next to shared/");
-    }
+    private static string Pairs() => TreeReward.Tests.SharedData.Path("helpsteer2-human-ratings/preference-ratings.csv");
 
     private static (int Code, string Out, string Err) Run(params string[] args)
     {

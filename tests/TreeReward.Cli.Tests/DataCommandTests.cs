@@ -8,13 +8,6 @@ public sealed class DataCommandTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static string Shared(string relative)
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (Directory.Exists(Path.Combine(dir.FullName, "shared", "data"))) return Path.Combine(dir.FullName, "shared", "data", relative);
-        throw new DirectoryNotFoundException("shared/data not found; clone the repository next to shared/");
-    }
-
     private static (int Code, string Out, string Err) Run(params string[] args)
     {
         var stdout = new StringWriter();
@@ -25,7 +18,7 @@ public sealed class DataCommandTests : IDisposable
     [Fact]
     public void Inspect_RewardBench_prints_2985_rows_and_the_23_subset_counts()
     {
-        var (code, stdout, err) = Run("data", "inspect", Shared("reward-bench/filtered.jsonl"));
+        var (code, stdout, err) = Run("data", "inspect", TreeReward.Tests.SharedData.Path("reward-bench/filtered.jsonl"));
         Assert.True(code == 0, err);
         Assert.Contains("format: JSON Lines, RewardBench v1 pairs", stdout);
         Assert.Contains("rows: 2,985", stdout);
@@ -38,7 +31,7 @@ public sealed class DataCommandTests : IDisposable
     [Fact]
     public void Inspect_reads_the_parquet_copy_of_RewardBench_the_same_way()
     {
-        var (code, stdout, err) = Run("data", "inspect", Shared("reward-bench/rewardbench_filtered.biasscope.parquet"));
+        var (code, stdout, err) = Run("data", "inspect", TreeReward.Tests.SharedData.Path("reward-bench/rewardbench_filtered.biasscope.parquet"));
         Assert.True(code == 0, err);
         Assert.Contains("format: Parquet, RewardBench v1 pairs", stdout);
         Assert.Contains("rows: 2,985", stdout);
@@ -48,7 +41,7 @@ public sealed class DataCommandTests : IDisposable
     [Fact]
     public void Inspect_preference_pairs_prints_splits_strengths_and_rating_histograms()
     {
-        var (code, stdout, _) = Run("data", "inspect", Shared("helpsteer2-human-ratings/preference-ratings.csv"));
+        var (code, stdout, _) = Run("data", "inspect", TreeReward.Tests.SharedData.Path("helpsteer2-human-ratings/preference-ratings.csv"));
         Assert.Equal(0, code);
         Assert.Contains("splits: train 8,647, validation 448", stdout);
         Assert.Contains("response 1 better 3,320, ties 2,004, response 2 better 3,771", stdout);

@@ -86,7 +86,7 @@ public sealed class ReadmeTests : IDisposable
     [Fact]
     public void Readme_reproduction_table_matches_the_judge_study()
     {
-        string pairsPath = Path.Combine(RepoRoot(), "..", "shared", "data", "helpsteer2-human-ratings", "preference-ratings.csv");
+        string pairsPath = TreeReward.Tests.SharedData.Path("helpsteer2-human-ratings/preference-ratings.csv");
         var pairs = TreeReward.Data.HelpSteer2.ReadPreferences(pairsPath).ToList();
         double Share(DecisionTree t, int node) => Math.Round(100 * t.WeightedSamples[node] / t.WeightedSamples[0], 1);
 

@@ -109,15 +109,8 @@ internal sealed class FakeHub : IDisposable
     /// <summary>A file of ../shared/data (next to the repository root), at most <paramref name="maxBytes"/> of it.</summary>
     public static byte[] SharedData(string relativePath, int maxBytes = int.MaxValue)
     {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (!File.Exists(Path.Combine(dir.FullName, "TreeReward.slnx"))) continue;
-            string path = Path.Combine(dir.FullName, "..", "shared", "data", relativePath);
-            if (!File.Exists(path)) throw new FileNotFoundException($"test data '{path}' not found: the tests expect ../shared/data next to the repository", path);
-            byte[] bytes = File.ReadAllBytes(path);
-            return bytes.Length <= maxBytes ? bytes : bytes[..maxBytes];
-        }
-        throw new DirectoryNotFoundException("repository root (TreeReward.slnx) not found above " + AppContext.BaseDirectory);
+        byte[] bytes = File.ReadAllBytes(TreeReward.Tests.SharedData.Path(relativePath));
+        return bytes.Length <= maxBytes ? bytes : bytes[..maxBytes];
     }
 
     public void Dispose()
