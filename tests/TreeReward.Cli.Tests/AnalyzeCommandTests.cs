@@ -79,5 +79,9 @@ public sealed class AnalyzeCommandTests : IDisposable
         Assert.Equal($"treereward: file '{votes}' line 1: \"choice\" is \"maybe\", expected response_1, response_2 or none", err.Trim());
         Assert.Equal(2, Run("analyze", "--pairs", Pairs(), "--depth", "0", "--out", Path.Combine(_dir, "y")).Code);
         Assert.Equal(2, Run("report", "--summary", votes).Code);
+        var unrated = Run("analyze", "--pairs", TreeReward.Tests.SharedData.Path("helpsteer2-sample/preference.sample.jsonl"), "--out", Path.Combine(_dir, "z"));
+        Assert.Equal(2, unrated.Code);
+        Assert.Contains("none of the 12 pairs has the five ratings of both responses", unrated.Err);
+        Assert.False(Directory.Exists(Path.Combine(_dir, "z")));
     }
 }

@@ -70,6 +70,10 @@ public static class JudgeStudy
             else withoutRatings++;
         }
         int n = rated.Count;
+        if (n == 0)
+            throw new TrainingDataException(pairs.Count == 0
+                ? "no pairs to study"
+                : $"none of the {pairs.Count} pairs has the five ratings of both responses; join the rating rows first (PairJoin.AttachRatings, or --ratings FILE in the CLI)");
         var byId = new Dictionary<string, int>(StringComparer.Ordinal);
         var bySplitIndex = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int i = 0; i < n; i++)
