@@ -137,6 +137,9 @@ public sealed class JudgeCollectorTests : IDisposable
         Assert.Equal(3, (int)error["attempts"]!);
         Assert.Contains("HTTP 503", (string)error["error"]!, StringComparison.Ordinal);
         Assert.Equal(3, _server.Requests.Count(r => r.PromptHash == broken));
+        // A failed call is no answer: the judge study must not count it as unparseable.
+        Assert.DoesNotContain(JudgeVotes.Read(Out), v => v.PairId == "p1" && v.Order == PresentedOrder.Swapped);
+        Assert.Equal(5, JudgeVotes.Read(Out).Count());
 
         _server.Fault = (_, _) => null;
         int before = _server.Requests.Count;
