@@ -76,9 +76,16 @@ internal sealed class FakeJudgeServer : IDisposable
         int now = Interlocked.Increment(ref _inFlight);
         for (int seen = Volatile.Read(ref _maxInFlight); now > seen; seen = Volatile.Read(ref _maxInFlight))
             if (Interlocked.CompareExchange(ref _maxInFlight, now, seen) == seen) break;
+        // Leaves the in-flight count before the reply's bytes go out: the client may start its next request as soon as
+        // it has them, before this handler's finally runs.
+        int left = 0;
+        void Leave()
+        {
+            if (Interlocked.Exchange(ref left, 1) == 0) Interlocked.Decrement(ref _inFlight);
+        }
         try
         {
-            await Respond(context);
+            await Respond(context, Leave);
         }
         catch (Exception)
         {
@@ -86,12 +93,12 @@ internal sealed class FakeJudgeServer : IDisposable
         }
         finally
         {
-            Interlocked.Decrement(ref _inFlight);
+            Leave();
             try { context.Response.Close(); } catch (Exception) { }
         }
     }
 
-    private async Task Respond(HttpListenerContext context)
+    private async Task Respond(HttpListenerContext context, Action leave)
     {
         var req = context.Request;
         string path = req.Url!.AbsolutePath;
@@ -118,12 +125,14 @@ internal sealed class FakeJudgeServer : IDisposable
         {
             case JudgeFault.Status s:
                 if (s.RetryAfter is not null) context.Response.AddHeader("Retry-After", s.RetryAfter);
+                leave();
                 await Send(context, s.Code, "{\"error\":{\"message\":\"injected\"}}");
                 return;
             case JudgeFault.Slow slow:
                 await Task.Delay(slow.Delay);
                 break;
             case JudgeFault.Malformed:
+                leave();
                 await Send(context, 200, "{\"choices\": [ oops");
                 return;
             case JudgeFault.Answer a:
@@ -150,6 +159,7 @@ internal sealed class FakeJudgeServer : IDisposable
             },
             _ => new JsonObject(),
         };
+        leave();
         await Send(context, api == "unknown" ? 404 : 200, reply.ToJsonString());
     }
 
