@@ -8,7 +8,7 @@ using System.Text.Json.Nodes;
 namespace TreeReward.Tests.Judges;
 
 /// <summary>One request as the fake judge server received it (header names lower case).</summary>
-internal sealed record JudgeRequest(string Api, string Path, string Query, string Prompt, IReadOnlyDictionary<string, string> Headers, DateTime At)
+internal sealed record JudgeRequest(string Api, string Path, string Query, string Prompt, JsonNode Body, IReadOnlyDictionary<string, string> Headers, DateTime At)
 {
     public string PromptHash => TreeReward.Judges.JudgePrompt.Hash(Prompt);
 }
@@ -115,7 +115,7 @@ internal sealed class FakeJudgeServer : IDisposable
             _ => "",
         };
         var headers = req.Headers.AllKeys.Where(k => k is not null).ToDictionary(k => k!.ToLowerInvariant(), k => req.Headers[k]!);
-        var request = new JudgeRequest(api, path, req.Url.Query, prompt, headers, DateTime.UtcNow);
+        var request = new JudgeRequest(api, path, req.Url.Query, prompt, json, headers, DateTime.UtcNow);
         Requests.Enqueue(request);
         int before = _asked.AddOrUpdate(request.PromptHash, 1, (_, n) => n + 1) - 1;
 

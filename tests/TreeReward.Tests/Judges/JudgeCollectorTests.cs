@@ -65,6 +65,11 @@ public sealed class JudgeCollectorTests : IDisposable
 
         var first = _server.Requests.First();
         Assert.Equal(api.ToString().ToLowerInvariant(), first.Api);
+        // Temperature 0 and a small token budget by default.
+        var settings = api == JudgeApi.Gemini ? first.Body["generationConfig"]! : first.Body;
+        Assert.Equal(0.0, (double)settings["temperature"]!);
+        Assert.Equal(16, (int)settings[api == JudgeApi.Gemini ? "maxOutputTokens" : "max_tokens"]!);
+        if (api != JudgeApi.Gemini) Assert.Equal("fake-1", (string)first.Body["model"]!);
         switch (api)
         {
             case JudgeApi.OpenAI:
