@@ -5,11 +5,11 @@ namespace TreeReward.Cli;
 
 /// <summary>
 /// The <c>treereward</c> command. Exit codes: 0 success, 2 bad input or usage (one line on stderr),
-/// 1 an internal error (a bug: the stack trace goes to stderr).
+/// 1 an internal error (a bug: the stack trace goes to stderr), 130 interrupted (Ctrl-C) — work done so far is kept.
 /// </summary>
 public static class CliApp
 {
-    public const int ExitOk = 0, ExitBug = 1, ExitBadInput = 2;
+    public const int ExitOk = 0, ExitBug = 1, ExitBadInput = 2, ExitInterrupted = 130;
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
@@ -23,6 +23,7 @@ public static class CliApp
         foreach (var command in TreeCommands.Create(stdout)) root.Subcommands.Add(command);
         foreach (var command in AnalyzeCommands.Create(stdout)) root.Subcommands.Add(command);
         root.Subcommands.Add(DataCommands.Create(stdout));
+        root.Subcommands.Add(JudgeCommands.Create(stdout));
 
         ParseResult parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

@@ -50,3 +50,13 @@ public sealed class HubException : TreeRewardException
     /// <summary>The Hub could not be reached (connection, timeout, 5xx/429 after retries): a cached copy may stand in.</summary>
     internal bool Transient { get; init; }
 }
+
+/// <summary>
+/// Collecting LLM-judge votes failed in a way retrying cannot fix: a refused key (401/403), a request the API rejects
+/// (400/404), an unreadable votes or cache file. The message names the judge, the endpoint or file and what to do.
+/// Transient failures (429, 5xx, timeouts) are retried and, when retries run out, recorded as failed calls instead.
+/// </summary>
+public sealed class JudgeCollectionException : TreeRewardException
+{
+    public JudgeCollectionException(string message, Exception? inner = null) : base(message, inner) { }
+}

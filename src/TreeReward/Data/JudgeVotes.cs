@@ -6,7 +6,8 @@ namespace TreeReward.Data;
 /// <list type="bullet">
 /// <item>ours (JSON Lines, one answer per line): <c>judge</c>, <c>pair_id</c>, <c>order</c> ("original" or
 /// "swapped"), <c>answer</c> (raw text, may be null), <c>choice</c> ("response_1", "response_2" or "none", in
-/// terms of the pair's own responses), optional <c>model</c>, <c>split</c>; other fields are ignored;</item>
+/// terms of the pair's own responses), optional <c>model</c>, <c>split</c>; a line with <c>status</c> "error" (a call
+/// that failed after its retries, see <c>judges collect</c>) is no answer and is skipped; other fields are ignored;</item>
 /// <item>RLHFlow's <c>collect_llm_preferences.py</c> CSV (<c>split, index, model, preference_orig_order,
 /// preference_swapped_order, preference, response_orig, response_swapped</c>): each row gives two votes; "A"/"B"
 /// are positions, so in the swapped order "A" is response 2; API-ERROR/FORMAT-ERROR become "none". Its pairs are
@@ -32,6 +33,7 @@ public static class JudgeVotes
             }
             else
             {
+                if (f.OptionalText("status") == "error") continue;
                 string order = f.Text("order");
                 var presented = order switch
                 {

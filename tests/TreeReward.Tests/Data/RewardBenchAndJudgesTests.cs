@@ -48,6 +48,18 @@ public sealed class RewardBenchAndJudgesTests : IDisposable
     }
 
     [Fact]
+    public void Failed_calls_in_our_votes_are_skipped()
+    {
+        string ours = Path.Combine(_dir, "votes.jsonl");
+        File.WriteAllLines(ours,
+        [
+            """{"judge": "j", "pair_id": "1", "order": "original", "answer": "A is", "choice": "response_1", "status": "ok"}""",
+            """{"judge": "j", "pair_id": "1", "order": "swapped", "answer": null, "choice": "none", "status": "error", "error": "HTTP 503"}""",
+        ]);
+        Assert.Equal([PresentedOrder.Original], JudgeVotes.Read(ours).Select(v => v.Order));
+    }
+
+    [Fact]
     public void Bad_judge_fields_name_the_line_and_field()
     {
         string ours = Path.Combine(_dir, "bad.jsonl");
