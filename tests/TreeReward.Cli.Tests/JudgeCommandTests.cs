@@ -103,4 +103,23 @@ public sealed class JudgeCommandTests : IDisposable
         var unknownApi = Run(["judges", "collect", "--pairs", pairs, "--judge", "j", "--api", "cohere", "--model", "m", "--out", Out]);
         Assert.Equal(2, unknownApi.Code);
     }
+
+    [Fact]
+    public void Collected_votes_load_in_analyze()
+    {
+        // Real HelpSteer2 pairs with text and ratings: collect, then run the judge study on the votes.
+        string pairs = TreeReward.Tests.SharedData.Path("helpsteer2-sample/pairs_with_ratings.sample.jsonl");
+        var (code, _, stderr) = Run(Args(pairs, "--no-cache"));
+        Assert.True(code == 0, stderr);
+        Assert.Equal(24, JudgeVotes.Read(Out).Count());
+
+        string study = Path.Combine(_dir, "study");
+        var analyze = Run("analyze", "--pairs", pairs, "--votes", Out, "--bootstrap", "5", "--out", study);
+        Assert.True(analyze.Code == 0, analyze.Err);
+        Assert.Contains("fake", analyze.Out);
+        var summary = TreeReward.Analysis.JudgeStudyJson.Load(Path.Combine(study, "summary.json"));
+        var fake = summary.Judges.Single(j => j.Name == "fake");
+        Assert.Equal(12, fake.AnsweredBothOrders);
+        Assert.Equal(0, summary.UnmatchedVotes);
+    }
 }
