@@ -5,11 +5,12 @@ namespace TreeReward.Cli;
 
 /// <summary>
 /// The <c>treereward</c> command. Exit codes: 0 success, 2 bad input or usage (one line on stderr),
-/// 1 an internal error (a bug: the stack trace goes to stderr), 130 interrupted (Ctrl-C) — work done so far is kept.
+/// 1 an internal error (a bug: the stack trace goes to stderr), 3 finished with some work failed (e.g. judge calls
+/// that a rerun retries), 130 interrupted (Ctrl-C) — work done so far is kept.
 /// </summary>
 public static class CliApp
 {
-    public const int ExitOk = 0, ExitBug = 1, ExitBadInput = 2, ExitInterrupted = 130;
+    public const int ExitOk = 0, ExitBug = 1, ExitBadInput = 2, ExitIncomplete = 3, ExitInterrupted = 130;
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {

@@ -91,7 +91,10 @@ internal static class JudgeCommands
                 progress.Finish();
                 stdout.WriteLine(Describe(summary));
                 if (summary.Failed > 0)
+                {
                     stderr.WriteLine($"treereward: {summary.Failed} calls failed after {options.MaxAttempts} attempts (status \"error\" in '{outPath}'); rerun the same command to retry them");
+                    return CliApp.ExitIncomplete;
+                }
                 return CliApp.ExitOk;
             }
             finally

@@ -122,4 +122,27 @@ public sealed class JudgeCommandTests : IDisposable
         Assert.Equal(12, fake.AnsweredBothOrders);
         Assert.Equal(0, summary.UnmatchedVotes);
     }
+
+    [Fact]
+    public void A_dead_endpoint_stops_the_run_after_five_failed_calls_in_a_row()
+    {
+        string pairs = PairsFile();
+        var (code, _, err) = Run("judges", "collect", "--pairs", pairs, "--judge", "j", "--api", "openai", "--endpoint", "http://127.0.0.1:1/v1",
+            "--model", "m", "--out", Out, "--api-key", "k", "--max-attempts", "1", "--concurrency", "1", "--no-cache");
+        Assert.Equal(2, code);
+        Assert.Contains("5 calls in a row failed", err);
+        Assert.Contains("rerun the same command to resume", err);
+    }
+
+    [Fact]
+    public void Resuming_with_another_model_is_refused_and_failed_calls_exit_3()
+    {
+        string pairs = PairsFile();
+        Assert.Equal(0, Run(Args(pairs)).Code);
+        var (code, _, err) = Run("judges", "collect", "--pairs", pairs, "--judge", "fake", "--api", "openai", "--endpoint", _server.BaseUrl + "/v1",
+            "--model", "fake-2", "--out", Out, "--api-key", "k");
+        Assert.Equal(2, code);
+        Assert.Contains("already holds answers of judge 'fake' by model 'fake-1', not 'fake-2'", err);
+        Assert.Equal(3, CliApp.ExitIncomplete);
+    }
 }

@@ -36,6 +36,10 @@ public sealed class JudgeCollector(IJudgeClient client, JudgeCollectorOptions? o
         if (duplicate is not null) throw new JudgeCollectionException($"pair id '{duplicate.Key}' occurs {duplicate.Count()} times; votes are keyed by pair id, so ids must be unique");
 
         var existing = VoteLog.Load(outputPath, out bool torn);
+        // Answers of this judge by another model must not be credited to this one.
+        string? otherModel = existing.Where(r => r.Judge == judge).Select(r => VoteLog.ModelOf(r)).FirstOrDefault(m => m is not null && m != model);
+        if (otherModel is not null)
+            throw new JudgeCollectionException($"'{outputPath}' already holds answers of judge '{judge}' by model '{otherModel}', not '{model}'; use another --judge name or --out file");
         // Last line per (judge, pair, order) wins, as in the judge study.
         var last = new Dictionary<(string, string, PresentedOrder), VoteRecord>();
         foreach (var r in existing) last[(r.Judge, r.PairId, r.Order)] = r;
@@ -60,7 +64,9 @@ public sealed class JudgeCollector(IJudgeClient client, JudgeCollectorOptions? o
         var random = new Random(_options.Seed);
         var pacer = new RequestPacer(_options.RequestsPerMinute);
         var clock = Stopwatch.StartNew();
-        int completed = 0, failed = 0, requests = 0, cacheHits = 0;
+        int completed = 0, failed = 0, requests = 0, cacheHits = 0, failedInARow = 0;
+        string? abortReason = null;
+        using var abort = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         long inputTokens = 0, outputTokens = 0;
         var gate = new object();
 
@@ -68,7 +74,9 @@ public sealed class JudgeCollector(IJudgeClient client, JudgeCollectorOptions? o
         using (var log = VoteLog.OpenAppend(outputPath))
         {
             progress?.Report(new JudgeProgress(0, calls.Count, 0, TimeSpan.Zero));
-            await Parallel.ForEachAsync(calls, new ParallelOptions { MaxDegreeOfParallelism = _options.Concurrency, CancellationToken = cancellationToken },
+            try
+            {
+            await Parallel.ForEachAsync(calls, new ParallelOptions { MaxDegreeOfParallelism = _options.Concurrency, CancellationToken = abort.Token },
                 async (call, ct) =>
                 {
                     string prompt = JudgePrompt.Build(call.Pair, call.Order);
@@ -114,9 +122,18 @@ public sealed class JudgeCollector(IJudgeClient client, JudgeCollectorOptions? o
                         completed++;
                         requests += attempts;
                         if (cached) cacheHits++;
-                        if (reply is null) failed++;
+                        if (reply is null)
+                        {
+                            failed++;
+                            if (++failedInARow >= _options.MaxConsecutiveFailures && abortReason is null)
+                            {
+                                abortReason = error ?? "no answer";
+                                abort.Cancel();
+                            }
+                        }
                         else
                         {
+                            failedInARow = 0;
                             results[(call.Pair.Id, call.Order)] = (true, choice);
                             if (!cached)
                             {
@@ -128,6 +145,13 @@ public sealed class JudgeCollector(IJudgeClient client, JudgeCollectorOptions? o
                     }
                     progress?.Report(report);
                 }).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (abortReason is not null && !cancellationToken.IsCancellationRequested)
+            {
+                throw new JudgeCollectionException(
+                    $"{_options.MaxConsecutiveFailures} calls in a row failed (last error: {abortReason}); check --endpoint, --api-key and the server. " +
+                    $"The {completed - failed} answers received are in '{outputPath}'; rerun the same command to resume");
+            }
         }
 
         int answers = 0, unparseable = 0, both = 0, consistent = 0, votesA = 0, votesB = 0;

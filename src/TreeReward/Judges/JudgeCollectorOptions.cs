@@ -16,6 +16,12 @@ public sealed record JudgeCollectorOptions
     public int MaxAttempts { get; init; } = 6;
 
     /// <summary>
+    /// Stop the run when this many calls in a row failed after all their attempts (a wrong endpoint, a refused key, a dead
+    /// server): the answers so far are kept and a rerun resumes. Default 5.
+    /// </summary>
+    public int MaxConsecutiveFailures { get; init; } = 5;
+
+    /// <summary>
     /// Backoff before retry k (k = 1, 2, ...): min(<see cref="MaxDelay"/>, BaseDelay·2^(k-1)) scaled by a uniform jitter
     /// in [0.5, 1); a Retry-After from the server replaces it (capped at <see cref="MaxDelay"/>).
     /// </summary>
@@ -31,6 +37,7 @@ public sealed record JudgeCollectorOptions
         if (Concurrency < 1) throw new ArgumentOutOfRangeException(nameof(Concurrency), Concurrency, "expected at least 1");
         if (RequestsPerMinute is < 1) throw new ArgumentOutOfRangeException(nameof(RequestsPerMinute), RequestsPerMinute, "expected at least 1, or null for no limit");
         if (MaxAttempts < 1) throw new ArgumentOutOfRangeException(nameof(MaxAttempts), MaxAttempts, "expected at least 1");
+        if (MaxConsecutiveFailures < 1) throw new ArgumentOutOfRangeException(nameof(MaxConsecutiveFailures), MaxConsecutiveFailures, "expected at least 1");
         if (CallTimeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(CallTimeout), CallTimeout, "expected a positive time");
         if (BaseDelay < TimeSpan.Zero || MaxDelay < BaseDelay) throw new ArgumentOutOfRangeException(nameof(MaxDelay), MaxDelay, "expected 0 <= BaseDelay <= MaxDelay");
     }

@@ -121,6 +121,13 @@ internal sealed class VoteLog : IDisposable
         lock (_gate) _writer.Dispose();
     }
 
+    /// <summary>The "model" field of a recorded line, or null.</summary>
+    internal static string? ModelOf(VoteRecord record)
+    {
+        using var doc = System.Text.Json.JsonDocument.Parse(record.Json);
+        return doc.RootElement.TryGetProperty("model", out var m) && m.ValueKind == System.Text.Json.JsonValueKind.String ? m.GetString() : null;
+    }
+
     internal static string OrderName(PresentedOrder order) => order == PresentedOrder.Original ? "original" : "swapped";
 
     internal static string ChoiceName(PreferenceLabel choice) => choice switch
