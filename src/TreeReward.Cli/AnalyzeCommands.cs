@@ -39,6 +39,8 @@ internal static class AnalyzeCommands
         command.SetAction(r =>
         {
             TextWriter stderr = r.InvocationConfiguration.Error;
+            string outDir = r.GetValue(output)!.FullName;
+            if (File.Exists(outDir)) throw new UsageException($"--out '{outDir}' is a file; give a folder for the report, summary, figures and trees");
             string pairsPath = DataCommands.ResolveLocal(r.GetValue(pairs)!, stderr);
             var inputs = new Dictionary<string, string>(StringComparer.Ordinal) { ["pairs"] = pairsPath };
             IEnumerable<PreferencePair> pairStream = HelpSteer2.ReadPreferences(pairsPath);
@@ -112,18 +114,25 @@ internal static class AnalyzeCommands
     /// <summary>summary.json, one tree.json per judge, every figure as SVG and PNG, and report.html — each written atomically.</summary>
     private static void WriteOutputs(JudgeStudyResult result, string dir, TextWriter stdout, bool writeSummary = true)
     {
+        // Render everything first, so a failure leaves the folder as it was.
+        var figures = JudgeFigures.All(result);
+        string html = JudgeReport.RenderHtml(result, figures);
+        string summaryJson = JudgeStudyJson.ToJson(result);
         Directory.CreateDirectory(dir);
-        if (writeSummary) AtomicFile.WriteText(Path.Combine(dir, "summary.json"), JudgeStudyJson.ToJson(result));
+        if (writeSummary) AtomicFile.WriteText(Path.Combine(dir, "summary.json"), summaryJson);
         foreach (var judge in result.Judges.Where(j => j.Tree is not null))
             AtomicFile.WriteText(Path.Combine(dir, "trees", FileName(judge.Name) + ".json"), TreeJson.ToJson(judge.Tree!));
-        var figures = JudgeFigures.All(result);
         foreach (var figure in figures)
         {
             AtomicFile.WriteText(Path.Combine(dir, "figures", figure.Name + ".svg"), figure.Svg);
             AtomicFile.WriteBytes(Path.Combine(dir, "figures", figure.Name + ".png"), figure.Png);
         }
-        AtomicFile.WriteText(Path.Combine(dir, "report.html"), JudgeReport.RenderHtml(result, figures));
+        AtomicFile.WriteText(Path.Combine(dir, "report.html"), html);
 
+        if (result.PairsWithoutRatings > 0)
+            stdout.WriteLine($"{result.PairsWithoutRatings} pairs without the ratings of both responses were left out.");
+        if (result.UnmatchedVotes > 0)
+            stdout.WriteLine($"{result.UnmatchedVotes} votes matched no pair (pair ids are the pairs' ids, or split:index for RLHFlow's CSV).");
         stdout.WriteLine($"Judges ({result.Judges.Count}), ordered by agreement with the human judge:");
         stdout.WriteLine($"  {"judge",-28} {"consistency",11} {"depth",5} {"root split",-28} {"val. acc.",9}  importances ({string.Join(", ", result.Features.Select(f => f.Replace("_diff", "", StringComparison.Ordinal)))})");
         foreach (var j in result.Judges)

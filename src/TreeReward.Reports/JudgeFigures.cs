@@ -20,6 +20,7 @@ public static class JudgeFigures
 {
     private const int FontSize = 14;
     private const int ManyJudges = 12;
+    private const int DrawnLevels = 5;
     private const int PngScale = 2;
     private static readonly Color Ink = Color.FromHex("#1a1a1a");
     // Okabe & Ito (2008), as TreeDrawing.Palette.
@@ -253,9 +254,21 @@ public static class JudgeFigures
         ArgumentNullException.ThrowIfNull(judge);
         DecisionTree tree = judge.Tree
             ?? throw new ArgumentException($"judge '{judge.Name}' has no tree{(judge.Dropped ? " (dropped for low consistency)" : "")}", nameof(judge));
-        var options = new TreeDrawingOptions { Title = judge.Name, FeatureDisplayNames = DisplayNames(tree.FeatureNames) };
+        // Deep trees (--depth auto can choose 8) are drawn to DrawnLevels levels: wider drawings stop being readable (and PNGs hit Skia's size limit).
+        bool truncated = tree.Depth > DrawnLevels;
+        var options = new TreeDrawingOptions
+        {
+            Title = truncated ? $"{judge.Name} (first {DrawnLevels} of {tree.Depth} levels)" : judge.Name,
+            FeatureDisplayNames = DisplayNames(tree.FeatureNames),
+            MaxDepth = truncated ? DrawnLevels : null,
+        };
         string title = "Tree of " + judge.Name;
-        return new JudgeFigure(name ?? "tree-" + FileSafe(judge.Name), title, TreeSvg.Render(tree, options), TreePng.Render(tree, options, PngScale));
+        string svg = TreeSvg.Render(tree, options);
+        // Wide trees get a smaller PNG scale so the image stays within Skia's 16384-pixel sides.
+        var root = System.Xml.Linq.XElement.Parse(svg);
+        double side = Math.Max(double.Parse((string)root.Attribute("width")!, CultureInfo.InvariantCulture), double.Parse((string)root.Attribute("height")!, CultureInfo.InvariantCulture));
+        float scale = (float)Math.Min(PngScale, 16000 / side);
+        return new JudgeFigure(name ?? "tree-" + FileSafe(judge.Name), title, svg, TreePng.Render(tree, options, scale));
     }
 
     /// <summary>A few words for axis titles: the report's method notes carry the full description.</summary>

@@ -84,4 +84,22 @@ public sealed class AnalyzeCommandTests : IDisposable
         Assert.Contains("none of the 12 pairs has the five ratings of both responses", unrated.Err);
         Assert.False(Directory.Exists(Path.Combine(_dir, "z")));
     }
+
+    [Fact]
+    public void Deep_trees_are_drawn_and_a_file_as_output_folder_is_refused_before_any_work()
+    {
+        string output = Path.Combine(_dir, "deep");
+        var (code, stdout, err) = Run("analyze", "--pairs", Pairs(), "--depth", "8", "--bootstrap", "2", "--out", output);
+        Assert.True(code == 0, err);
+        Assert.Matches(@"human\s+-\s+8 helpfulness_diff", stdout);
+        Assert.Contains("(first 5 of 8 levels)", File.ReadAllText(Path.Combine(output, "figures", "tree-01.svg")));
+        Assert.True(File.Exists(Path.Combine(output, "report.html")));
+
+        string file = Path.Combine(_dir, "a-file");
+        File.WriteAllText(file, "keep me");
+        var refused = Run("analyze", "--pairs", Pairs(), "--out", file);
+        Assert.Equal(2, refused.Code);
+        Assert.Contains("is a file", refused.Err);
+        Assert.Equal("keep me", File.ReadAllText(file));
+    }
 }

@@ -10,6 +10,9 @@ namespace TreeReward.Data;
 /// </summary>
 public static class HelpSteer2
 {
+    /// <summary>Rows of HelpSteer2-Preference's train split; they come first in preference.jsonl.gz, then the 448 validation rows.</summary>
+    public const int PreferenceTrainRows = 8677;
+
     /// <summary>
     /// Rating rows (<c>prompt, response, helpfulness, correctness, coherence, complexity, verbosity</c>) from
     /// <c>.jsonl</c>, <c>.jsonl.gz</c>, <c>.parquet</c> or <c>.csv</c>; or a Kitware-style <c>.json</c> array of
@@ -45,9 +48,13 @@ public static class HelpSteer2
             string split = NormaliseSplit(f, f.Has("upstream_preference_split") ? "upstream_preference_split" : "split");
             splitCounts.TryGetValue(split, out int inSplit);
             splitCounts[split] = inSplit + 1;
-            string id = f.Has("preference_row") ? f.Long("preference_row").ToString("D5", CultureInfo.InvariantCulture)
+            long? row = f.Has("preference_row") ? f.Long("preference_row") : null;
+            string id = row is long r0 ? r0.ToString("D5", CultureInfo.InvariantCulture)
                 : f.Has("id") ? f.Text("id")
                 : index.ToString("D5", CultureInfo.InvariantCulture);
+            // Where the upstream row is known, the position in the split is the upstream one (train rows come first in
+            // preference.jsonl.gz), so a copy with rows missing still matches RLHFlow's per-split indices.
+            if (row is long upstream) inSplit = split == "train" ? (int)upstream : (int)(upstream - PreferenceTrainRows);
             int strength = f.Int("preference_strength", -3, 3);
             bool hasText = f.Has("response_1");
             var pair = new PreferencePair(id, split, hasText ? f.Text("prompt") : "", hasText ? f.Text("response_1") : "", hasText ? f.Text("response_2") : "", strength)

@@ -75,6 +75,9 @@ public class HelpSteer2Tests
         Assert.Equal(new AttributeRatings(3, 3, 3, 1, 2), first.Ratings1);
         Assert.Equal(new AttributeRatings(3, 4, 3, 1, 2), first.Ratings2);
         Assert.Equal(0, pairs.First(p => p.Split == "validation").SplitIndex);
+        // Rows 07638..07667 are missing from this copy: positions in the split stay the upstream ones (RLHFlow keys votes by them).
+        Assert.Equal(7668, pairs.Single(p => p.Id == "07668").SplitIndex);
+        Assert.Equal(7637, pairs.Single(p => p.Id == "07637").SplitIndex);
     }
 
     [Fact]
