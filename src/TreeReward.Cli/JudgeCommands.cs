@@ -128,7 +128,7 @@ internal static class JudgeCommands
 
     internal static string Describe(JudgeSummary s) => string.Create(CultureInfo.InvariantCulture,
         $"judge {s.Judge} (model {s.Model}): {s.Pairs} pairs, {s.Answers} answers ({s.Unparseable} unparseable), {s.Failed} failed; " +
-        $"consistency {(s.ConsistencyRate is double c ? c.ToString("0.000", CultureInfo.InvariantCulture) : "n/a")} ({s.ConsistentPairs}/{s.AnsweredBothOrders} pairs answered in both orders); " +
+        $"consistency {(s.ConsistencyRate is double c ? c.ToString("0.000", CultureInfo.InvariantCulture) : "n/a")} ({s.ConsistentPairs} consistent of {s.AnsweredBothOrders} pairs answered in both orders); " +
         $"votes by position: A {s.VotesA}, B {s.VotesB}; this run: {s.Requests} requests, {s.CacheHits} from cache, {s.Skipped} already done; " +
         $"tokens in {s.InputTokens}, out {s.OutputTokens}");
 }

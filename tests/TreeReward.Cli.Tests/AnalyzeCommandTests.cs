@@ -102,4 +102,19 @@ public sealed class AnalyzeCommandTests : IDisposable
         Assert.Contains("is a file", refused.Err);
         Assert.Equal("keep me", File.ReadAllText(file));
     }
+
+    [Fact]
+    public void A_hand_edited_summary_with_inconsistent_sizes_is_a_one_line_error()
+    {
+        string output = Path.Combine(_dir, "edit");
+        Assert.Equal(0, Run("analyze", "--pairs", Pairs(), "--bootstrap", "2", "--out", output).Code);
+        string path = Path.Combine(output, "summary.json");
+        var node = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))!;
+        node["judges"]![0]!["importance_mean"] = new System.Text.Json.Nodes.JsonArray(0.5, 0.5);
+        File.WriteAllText(path, node.ToJsonString());
+        var (code, _, err) = Run("report", "--summary", path);
+        Assert.Equal(2, code);
+        Assert.Contains("\"judges[0].importance_mean\" has 2 values", err);
+        Assert.Single(err.TrimEnd().Split('\n'));
+    }
 }

@@ -55,7 +55,7 @@ public sealed class JudgeCommandTests : IDisposable
         string pairs = PairsFile();
         var (code, stdout, stderr) = Run(Args(pairs, "--concurrency", "3"));
         Assert.True(code == 0, stderr);
-        Assert.Contains("judge fake (model fake-1): 10 pairs, 20 answers (0 unparseable), 0 failed; consistency 1.000 (10/10", stdout, StringComparison.Ordinal);
+        Assert.Contains("judge fake (model fake-1): 10 pairs, 20 answers (0 unparseable), 0 failed; consistency 1.000 (10 consistent of 10 pairs answered in both orders)", stdout, StringComparison.Ordinal);
         Assert.Contains("votes by position: A 10, B 10", stdout, StringComparison.Ordinal);
         Assert.Contains("judge fake: 20/20 calls (100%), 0 failed, ETA 0:00:00", stderr, StringComparison.Ordinal);
 

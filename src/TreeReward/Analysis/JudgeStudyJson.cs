@@ -248,7 +248,7 @@ public static class JudgeStudyJson
             var judges = new List<JudgeResult>();
             int i = 0;
             foreach (var j in judgesElement.EnumerateArray()) { judges.Add(Judge(j, $"judges[{i}]")); i++; }
-            return new JudgeStudyResult
+            var result = new JudgeStudyResult
             {
                 Features = Strings(Required(root, "features", "features"), "features"),
                 Options = Options(Required(root, "options", "options")),
@@ -264,6 +264,32 @@ public static class JudgeStudyJson
                 RatingCorrelation = Matrix(Required(root, "rating_correlation", "rating_correlation"), "rating_correlation"),
                 Provenance = StringMap(Required(root, "provenance", "provenance"), "provenance"),
             };
+            CheckShapes(result);
+            return result;
+        }
+
+        /// <summary>The sizes that tie the fields together (a hand-edited file can break them).</summary>
+        private void CheckShapes(JudgeStudyResult r)
+        {
+            int f = r.Features.Count, k = r.Agreement.Length;
+            for (int j = 0; j < r.Judges.Count; j++)
+            {
+                var judge = r.Judges[j];
+                if (judge.ImportanceMean.Count is int m and > 0 && (m != f || judge.ImportanceStd.Count != f))
+                    throw Error($"\"judges[{j}].importance_mean\" has {m} values and \"importance_std\" {judge.ImportanceStd.Count}, expected one per feature ({f})");
+                if (judge.Tree is { } tree && tree.NFeatures != f)
+                    throw Error($"\"judges[{j}].tree\" has {tree.NFeatures} features, expected {f} as in \"features\"");
+            }
+            if (k > r.Judges.Count || r.Agreement.Any(row => row.Length != k))
+                throw Error($"\"agreement\" must be K x K with K at most the {r.Judges.Count} judges");
+            if (r.AgreementPairs.Length != k || r.AgreementPairs.Any(row => row.Length != k))
+                throw Error($"\"agreement_pairs\" must be {k} x {k} like \"agreement\"");
+            if (r.Map.Length != k || r.Map.Any(p => p.Length != 2))
+                throw Error($"\"map\" must be {k} x 2, one point per judge of \"agreement\"");
+            if (k > 0 && r.Judges.Take(k).Any(j => j.Dropped) )
+                throw Error("\"agreement\" covers a dropped judge; dropped judges come last and have no agreement");
+            if (k < r.Judges.Count && r.Judges.Skip(k).Any(j => !j.Dropped))
+                throw Error($"\"agreement\" covers {k} judges but judge '{r.Judges[k].Name}' after them is not dropped");
         }
 
         private JudgeStudyOptions Options(JsonElement o)
