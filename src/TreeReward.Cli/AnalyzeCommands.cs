@@ -120,8 +120,14 @@ internal static class AnalyzeCommands
         string summaryJson = JudgeStudyJson.ToJson(result);
         Directory.CreateDirectory(dir);
         if (writeSummary) AtomicFile.WriteText(Path.Combine(dir, "summary.json"), summaryJson);
+        var taken = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var judge in result.Judges.Where(j => j.Tree is not null))
-            AtomicFile.WriteText(Path.Combine(dir, "trees", FileName(judge.Name) + ".json"), TreeJson.ToJson(judge.Tree!));
+        {
+            // Two names may map to one file name ("GPT-4o", "gpt 4o"): number the later ones.
+            string name = JudgeFigures.FileSafe(judge.Name);
+            for (int k = 2; !taken.Add(name); k++) name = JudgeFigures.FileSafe(judge.Name) + "-" + k.ToString(CultureInfo.InvariantCulture);
+            AtomicFile.WriteText(Path.Combine(dir, "trees", name + ".json"), TreeJson.ToJson(judge.Tree!));
+        }
         foreach (var figure in figures)
         {
             AtomicFile.WriteText(Path.Combine(dir, "figures", figure.Name + ".svg"), figure.Svg);
@@ -153,8 +159,6 @@ internal static class AnalyzeCommands
             ? d : throw new UsageException($"--depth is \"{text}\", expected a positive integer or 'auto'");
     }
 
-    internal static string FileName(string judge) =>
-        string.Concat(judge.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_'));
 
 
 }

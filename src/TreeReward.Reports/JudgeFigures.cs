@@ -303,7 +303,8 @@ public static class JudgeFigures
         return figures;
     }
 
-    internal static string FileSafe(string text)
+    /// <summary>A judge name as a file name: ASCII letters, digits, '-', '_' and '.', lower case, no leading or trailing dots, at most 60 characters.</summary>
+    public static string FileSafe(string text)
     {
         var chars = text.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? char.ToLowerInvariant(c) : '-').ToArray();
         string safe = new string(chars).Trim('-', '.');
