@@ -224,13 +224,8 @@ public static class JudgeStudyJson
     }
 
     /// <summary>Validating reader; every error names the source and the JSON path of the field.</summary>
-    private sealed class Reader(string source)
+    private sealed class Reader(string source) : JsonFieldReader(source)
     {
-        private ModelFormatException Error(string message) => new($"file '{source}': {message}");
-
-        private ModelFormatException Error(string field, JsonElement e, string expected) =>
-            Error($"\"{field}\" is {Describe(e)}, expected {expected}");
-
         internal JudgeStudyResult ReadResult(JsonElement root)
         {
             if (root.ValueKind != JsonValueKind.Object)
@@ -242,7 +237,7 @@ public static class JudgeStudyJson
             int version = Int(Required(root, "version", "version"), "version");
             if (version < 1) throw Error($"\"version\" is {version}, expected a positive integer");
             if (version > Version)
-                throw new ModelFormatException($"file '{source}' is summary.json version {version}; this TreeReward reads version {Version}, upgrade TreeReward");
+                throw new ModelFormatException($"file '{Source}' is summary.json version {version}; this TreeReward reads version {Version}, upgrade TreeReward");
 
             var judgesElement = Array(Required(root, "judges", "judges"), "judges");
             var judges = new List<JudgeResult>();
@@ -310,7 +305,7 @@ public static class JudgeStudyJson
                     Order = Enum<OrderPolicy>(Required(labels, "order", "options.labels.order"), "options.labels.order"),
                     Seed = Int(Required(labels, "seed", "options.labels.seed"), "options.labels.seed"),
                 },
-                Tree = TreeJson.ReadOptions(Required(o, "tree", "options.tree"), source, "options.tree"),
+                Tree = TreeJson.ReadOptions(Required(o, "tree", "options.tree"), Source, "options.tree"),
                 Seed = Int(Required(o, "seed", "options.seed"), "options.seed"),
                 MaxDegreeOfParallelism = defaults.MaxDegreeOfParallelism,
             };
@@ -350,11 +345,11 @@ public static class JudgeStudyJson
                 using var buffer = new MemoryStream(Encoding.UTF8.GetBytes(treeElement.GetRawText()));
                 try
                 {
-                    tree = TreeJson.Read(buffer, source);
+                    tree = TreeJson.Read(buffer, Source);
                 }
                 catch (ModelFormatException e)
                 {
-                    string prefix = $"file '{source}': ";
+                    string prefix = $"file '{Source}': ";
                     string detail = e.Message.StartsWith(prefix, StringComparison.Ordinal) ? e.Message[prefix.Length..] : e.Message;
                     throw Error($"\"{at}.tree\": {detail}");
                 }
@@ -412,13 +407,6 @@ public static class JudgeStudyJson
         private string[] Strings(JsonElement e, string field) =>
             Array(e, field).EnumerateArray().Select((c, k) => String(c, $"{field}[{k}]")).ToArray();
 
-        private Dictionary<string, string> StringMap(JsonElement e, string field)
-        {
-            Object(e, field);
-            var map = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (var property in e.EnumerateObject()) map[property.Name] = String(property.Value, $"{field}.{property.Name}");
-            return map;
-        }
 
         private T Enum<T>(JsonElement e, string field) where T : struct, System.Enum
         {
@@ -427,43 +415,16 @@ public static class JudgeStudyJson
                 ? value : throw Error(field, e, string.Join(", ", names.Keys.Select(n => $"\"{n}\"")));
         }
 
-        private JsonElement Required(JsonElement obj, string name, string field) =>
-            obj.TryGetProperty(name, out var e) ? e : throw Error($"missing field \"{field}\"");
 
-        private JsonElement Object(JsonElement e, string field) =>
-            e.ValueKind == JsonValueKind.Object ? e : throw Error(field, e, "an object");
 
-        private JsonElement Array(JsonElement e, string field) =>
-            e.ValueKind == JsonValueKind.Array ? e : throw Error(field, e, "an array");
 
-        private string String(JsonElement e, string field) =>
-            e.ValueKind == JsonValueKind.String ? e.GetString()! : throw Error(field, e, "a string");
 
-        private string? NullableString(JsonElement e, string field) => e.ValueKind == JsonValueKind.Null ? null : String(e, field);
 
-        private bool Bool(JsonElement e, string field) =>
-            e.ValueKind is JsonValueKind.True or JsonValueKind.False ? e.GetBoolean() : throw Error(field, e, "true or false");
 
-        private int Int(JsonElement e, string field) =>
-            e.ValueKind == JsonValueKind.Number && e.TryGetInt32(out int v) ? v : throw Error(field, e, "an integer");
 
-        private int Count(JsonElement e, string field) =>
-            e.ValueKind == JsonValueKind.Number && e.TryGetInt32(out int v) && v >= 0 ? v : throw Error(field, e, "a count >= 0");
 
-        private int? NullableInt(JsonElement e, string field) => e.ValueKind == JsonValueKind.Null ? null : Int(e, field);
 
-        private double Double(JsonElement e, string field) =>
-            e.ValueKind == JsonValueKind.Number && e.TryGetDouble(out double v) && double.IsFinite(v) ? v : throw Error(field, e, "a finite number");
 
-        private double? NullableDouble(JsonElement e, string field) => e.ValueKind == JsonValueKind.Null ? null : Double(e, field);
 
-        private static string Describe(JsonElement e) => e.ValueKind switch
-        {
-            JsonValueKind.String => JsonSerializer.Serialize(e.GetString()),
-            JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False or JsonValueKind.Null => e.GetRawText(),
-            JsonValueKind.Array => "an array",
-            JsonValueKind.Object => "an object",
-            _ => "nothing",
-        };
     }
 }

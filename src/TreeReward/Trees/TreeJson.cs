@@ -275,13 +275,8 @@ public static class TreeJson
     }
 
     /// <summary>Validating reader; every error names the source and the JSON path of the field.</summary>
-    private sealed class Reader(string source)
+    private sealed class Reader(string source) : JsonFieldReader(source)
     {
-        private ModelFormatException Error(string message) => new($"file '{source}': {message}");
-
-        private ModelFormatException Error(string field, JsonElement e, string expected) =>
-            Error($"\"{field}\" is {Describe(e)}, expected {expected}");
-
         internal DecisionTree ReadTree(JsonElement root)
         {
             if (root.ValueKind != JsonValueKind.Object)
@@ -294,7 +289,7 @@ public static class TreeJson
             if (versionElement.ValueKind != JsonValueKind.Number || !versionElement.TryGetInt32(out int version) || version < 1)
                 throw Error("version", versionElement, "a positive integer");
             if (version > Version)
-                throw new ModelFormatException($"file '{source}' is tree.json version {version}; this TreeReward reads version {Version}, upgrade TreeReward");
+                throw new ModelFormatException($"file '{Source}' is tree.json version {version}; this TreeReward reads version {Version}, upgrade TreeReward");
 
             string[] featureNames = Strings(Required(root, "feature_names", "feature_names"), "feature_names", unique: true);
             string[] classes = Strings(Required(root, "classes", "classes"), "classes", unique: true);
@@ -302,7 +297,7 @@ public static class TreeJson
             if (classes.Length == 0) throw Error("\"classes\" is empty, expected at least one class");
             var classMeaning = StringMap(Required(root, "class_meaning", "class_meaning"), "class_meaning");
             foreach (string label in classMeaning.Keys)
-                if (Array.IndexOf(classes, label) < 0)
+                if (System.Array.IndexOf(classes, label) < 0)
                     throw Error($"\"class_meaning\" explains class '{label}', which is not among \"classes\" ({string.Join(", ", classes)})");
 
             var nodes = Required(root, "nodes", "nodes");
@@ -340,7 +335,7 @@ public static class TreeJson
             }
             catch (ModelFormatException e)
             {
-                throw new ModelFormatException($"file '{source}': \"nodes\": {e.Message}", e);
+                throw new ModelFormatException($"file '{Source}': \"nodes\": {e.Message}", e);
             }
         }
 
@@ -439,22 +434,9 @@ public static class TreeJson
             }
         }
 
-        private JsonElement Required(JsonElement obj, string name, string field) =>
-            obj.TryGetProperty(name, out var e) ? e : throw Error($"missing field \"{field}\"");
 
-        private int Int(JsonElement e, string field) =>
-            e.ValueKind == JsonValueKind.Number && e.TryGetInt32(out int v) ? v : throw Error(field, e, "an integer");
 
-        private int? NullableInt(JsonElement e, string field) =>
-            e.ValueKind == JsonValueKind.Null ? null : Int(e, field);
 
-        private double Double(JsonElement e, string field, bool nonNegative)
-        {
-            if (e.ValueKind != JsonValueKind.Number || !e.TryGetDouble(out double v) || !double.IsFinite(v))
-                throw Error(field, e, nonNegative ? "a finite number >= 0" : "a finite number");
-            if (nonNegative && !(v >= 0)) throw Error(field, e, "a finite number >= 0");
-            return v;
-        }
 
         private int[] Ints(JsonElement e, string field)
         {
@@ -511,32 +493,7 @@ public static class TreeJson
             return result;
         }
 
-        private Dictionary<string, string> StringMap(JsonElement e, string field)
-        {
-            if (e.ValueKind != JsonValueKind.Object) throw Error(field, e, "an object of strings");
-            var map = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (var property in e.EnumerateObject())
-            {
-                if (property.Value.ValueKind != JsonValueKind.String)
-                    throw Error($"{field}.{property.Name}", property.Value, "a string");
-                if (!map.TryAdd(property.Name, property.Value.GetString()!))
-                    throw Error($"\"{field}\" names '{property.Name}' twice");
-            }
-            return map;
-        }
 
-        private static string Describe(JsonElement e) => e.ValueKind switch
-        {
-            JsonValueKind.Object => "an object",
-            JsonValueKind.Array => "an array",
-            JsonValueKind.String => Truncate(e.GetRawText()),
-            JsonValueKind.Number => Truncate(e.GetRawText()),
-            JsonValueKind.True => "true",
-            JsonValueKind.False => "false",
-            JsonValueKind.Null => "null",
-            _ => "missing",
-        };
 
-        private static string Truncate(string text) => text.Length <= 40 ? text : text[..37] + "...";
     }
 }
