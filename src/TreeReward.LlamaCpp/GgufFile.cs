@@ -197,7 +197,7 @@ internal sealed class GgufFile
 
             var tensors = new List<GgufTensorInfo>((int)tensorCount);
             var names = new HashSet<string>(StringComparer.Ordinal);
-            ulong expectedOffset = 0;
+            var offsetFields = new List<long>((int)tensorCount);
             for (ulong i = 0; i < tensorCount; i++)
             {
                 at = Position;
@@ -231,20 +231,24 @@ internal sealed class GgufFile
                 ulong offset = _in.ReadUInt64();
                 if (offset % (ulong)alignment != 0)
                     throw Fail(offsetAt, $"tensor \"{name}\" data offset {N(offset)} is not a multiple of the alignment {alignment}");
-                // gguf.cpp requires tensors to lie back to back in table order, each padded to the alignment.
-                if (offset != expectedOffset)
-                    throw Fail(offsetAt, $"tensor \"{name}\" data offset is {N(offset)}, expected {N(expectedOffset)} (the previous tensors' padded sizes)");
-                expectedOffset = checked(offset + (ulong)Align(bytes, alignment));
                 tensors.Add(new GgufTensorInfo(name, dims, type, offset, bytes));
+                offsetFields.Add(offsetAt);
             }
 
             long dataOffset = Align(Position, alignment);
-            foreach (var t in tensors)
+            ulong expectedOffset = 0;
+            for (int i = 0; i < tensors.Count; i++)
             {
-                ulong end = (ulong)dataOffset + t.Offset + (ulong)t.ByteSize;
+                var t = tensors[i];
+                // Unsigned 128-bit so a hostile offset near 2^64 cannot wrap around into the file.
+                UInt128 end = (UInt128)(ulong)dataOffset + t.Offset + (ulong)t.ByteSize;
                 if (end > (ulong)_length)
-                    throw new ModelFormatException(
-                        $"file '{path}': tensor \"{t.Name}\" data ends at byte {N(end)} (offset {N((ulong)dataOffset + t.Offset)}, {N(t.ByteSize)} bytes) but the file has {N(_length)} bytes (truncated download?)");
+                    throw Fail(offsetFields[i],
+                        $"tensor \"{t.Name}\" data offset is {N(t.Offset)} ({N(t.ByteSize)} bytes from byte {N(dataOffset)} on), ending at byte {end.ToString(CultureInfo.InvariantCulture)} beyond the file's {N(_length)} bytes (truncated download?)");
+                // gguf.cpp requires tensors to lie back to back in table order, each padded to the alignment.
+                if (t.Offset != expectedOffset)
+                    throw Fail(offsetFields[i], $"tensor \"{t.Name}\" data offset is {N(t.Offset)}, expected {N(expectedOffset)} (the previous tensors' padded sizes)");
+                expectedOffset = t.Offset + (ulong)Align(t.ByteSize, alignment);
             }
 
             return CheckModel(version, alignment, dataOffset, metadata, tensors);

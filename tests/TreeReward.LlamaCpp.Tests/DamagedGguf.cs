@@ -10,7 +10,7 @@ public static class DamagedGguf
 {
     public static readonly string[] Kinds =
     [
-        "truncated", "bad-magic", "version-1", "huge-metadata-count", "huge-array-count", "tensor-offset-beyond-file",
+        "truncated", "bad-magic", "version-1", "huge-metadata-count", "huge-array-count", "huge-string-length", "tensor-offset-beyond-file", "tensor-offsets-overlap",
         "unknown-tensor-type", "missing-embedding-length", "token-arrays-differ", "bos-out-of-range", "empty-file",
     ];
 
@@ -45,7 +45,7 @@ public static class DamagedGguf
         {
             case "truncated":
                 bytes = bytes[..(bytes.Length - 1000)];
-                expect = ["tensor \"output.weight\"", "the file has", "truncated"];
+                expect = ["tensor \"output.weight\"", "beyond the file", "truncated"];
                 break;
             case "empty-file":
                 bytes = [];
@@ -68,11 +68,27 @@ public static class DamagedGguf
                 expect = [$"offset {countAt}", "\"tokenizer.ggml.tokens\" array count is 1099511627776"];
                 break;
             }
+            case "huge-string-length":
+            {
+                // The chat template's u64 byte length follows its key and the u32 type (string).
+                int keyAt = IndexOf(bytes, Encoding.UTF8.GetBytes("tokenizer.chat_template"));
+                int lengthAt = keyAt + "tokenizer.chat_template".Length + 4;
+                BitConverter.GetBytes(1UL << 40).CopyTo(bytes, lengthAt);
+                expect = [$"offset {lengthAt}", "\"tokenizer.chat_template\" string length is 1099511627776 bytes"];
+                break;
+            }
             case "tensor-offset-beyond-file":
             {
                 long at = writer.TensorOffsetFieldPositions["output.weight"];
                 BitConverter.GetBytes(1UL << 30).CopyTo(bytes, (int)at);
-                expect = [$"offset {at}", "tensor \"output.weight\" data offset is 1073741824"];
+                expect = [$"offset {at}", "tensor \"output.weight\" data offset is 1073741824", "beyond the file"];
+                break;
+            }
+            case "tensor-offsets-overlap":
+            {
+                long at = writer.TensorOffsetFieldPositions["output.weight"];
+                BitConverter.GetBytes(0UL).CopyTo(bytes, (int)at);
+                expect = [$"offset {at}", "tensor \"output.weight\" data offset is 0, expected", "padded sizes"];
                 break;
             }
             case "unknown-tensor-type":
