@@ -163,19 +163,14 @@ internal static class AnalyzeCommands
 
 }
 
-/// <summary>Progress as plain lines on stderr at each tenth (redirected output shows nothing else).</summary>
+/// <summary>Judge-study progress: <c>analyze: 3/7 (40%)</c> at each tenth.</summary>
 internal sealed class PlainProgress(TextWriter writer, string what) : IProgress<WorkProgress>
 {
-    private int _lastTenth = -1;
+    private readonly ProgressLine _line = new(writer, interactive: false);
 
     public void Report(WorkProgress value)
     {
-        int tenth = value.Total == 0 ? 10 : value.Completed * 10 / value.Total;
-        lock (this)
-        {
-            if (tenth <= _lastTenth) return;
-            _lastTenth = tenth;
-        }
-        writer.WriteLine($"{what}: {value.Completed}/{value.Total} ({tenth * 10}%)");
+        int tenth = ProgressLine.Tenth(value.Completed, value.Total);
+        _line.Report(what, $"{what}: {value.Completed}/{value.Total} ({tenth * 10}%)", tenth, completed: false);
     }
 }

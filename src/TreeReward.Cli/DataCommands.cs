@@ -62,7 +62,7 @@ internal static class DataCommands
             TextWriter stderr = r.InvocationConfiguration.Error;
             var options = HubOptions.FromEnvironment(environment) with
             {
-                Progress = new ProgressPrinter(stderr, interactive: ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected),
+                Progress = new ProgressPrinter(stderr, ProgressLine.IsInteractive(stderr)),
             };
             if (r.GetValue(cacheDir) is DirectoryInfo dir) options = options with { CacheDirectory = dir.FullName };
             if (r.GetValue(offline)) options = options with { Offline = true };
@@ -86,7 +86,7 @@ internal static class DataCommands
         var reference = ParseOrUsage(() => HubReference.Parse(pathOrReference));
         var options = HubOptions.FromEnvironment(environment) with
         {
-            Progress = new ProgressPrinter(stderr, interactive: ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected),
+            Progress = new ProgressPrinter(stderr, ProgressLine.IsInteractive(stderr)),
         };
         using var client = new HubClient(options);
         return client.DownloadFileAsync(reference, CancellationToken.None).GetAwaiter().GetResult();
@@ -105,32 +105,12 @@ internal static class DataCommands
 /// </summary>
 internal sealed class ProgressPrinter(TextWriter writer, bool interactive) : IProgress<DownloadProgress>
 {
-    private readonly object _gate = new();
-    private HubReference? _file;
-    private int _lastStep = -1; // plain mode: last 10 % step printed for _file
-    private int _lastWidth;     // interactive mode: length of the line on screen
+    private readonly ProgressLine _line = new(writer, interactive);
 
     public void Report(DownloadProgress value)
     {
-        lock (_gate)
-        {
-            if (!Equals(value.File, _file)) { _file = value.File; _lastStep = -1; _lastWidth = 0; }
-            string line = $"downloading {value.File.Path}: {Describe(value)}";
-            if (interactive)
-            {
-                writer.Write("\r" + line.PadRight(_lastWidth));
-                _lastWidth = line.Length;
-                if (value.Completed) { writer.WriteLine(); _file = null; }
-                writer.Flush();
-                return;
-            }
-            int step = value.Completed ? 10 : value.Fraction is double f ? (int)(f * 10) : (int)(value.BytesDone / 10_000_000);
-            if (step > _lastStep)
-            {
-                writer.WriteLine(line);
-                _lastStep = step;
-            }
-        }
+        int step = value.Completed ? 10 : value.Fraction is double f ? (int)(f * 10) : (int)(value.BytesDone / 10_000_000);
+        _line.Report(value.File.ToString(), $"downloading {value.File.Path}: {Describe(value)}", step, value.Completed);
     }
 
     internal static string Describe(DownloadProgress value) =>

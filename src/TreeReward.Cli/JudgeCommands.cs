@@ -70,37 +70,28 @@ internal static class JudgeCommands
 
             using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
             var collector = new JudgeCollector(new HttpJudgeClient(http, clientOptions), options);
-            using var cancel = new CancellationTokenSource();
-            ConsoleCancelEventHandler onCancel = (_, args) => { args.Cancel = true; cancel.Cancel(); };
-            Console.CancelKeyPress += onCancel;
+            using var ctrlC = new CtrlC();
+            bool interactive = ProgressLine.IsInteractive(stderr);
+            var progress = new CollectProgress(stderr, judgeName, interactive);
+            JudgeSummary summary;
             try
             {
-                bool interactive = ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected;
-                var progress = new CollectProgress(stderr, judgeName, interactive);
-                JudgeSummary summary;
-                try
-                {
-                    summary = collector.CollectAsync(judgeName, clientOptions.Model, selected, outPath, cachePath, progress, cancel.Token).GetAwaiter().GetResult();
-                }
-                catch (OperationCanceledException) when (cancel.IsCancellationRequested)
-                {
-                    progress.Finish();
-                    stderr.WriteLine($"treereward: cancelled; every answer received is in '{outPath}'; rerun the same command to resume");
-                    return CliApp.ExitInterrupted;
-                }
-                progress.Finish();
-                stdout.WriteLine(Describe(summary));
-                if (summary.Failed > 0)
-                {
-                    stderr.WriteLine($"treereward: {summary.Failed} calls failed after {options.MaxAttempts} attempts (status \"error\" in '{outPath}'); rerun the same command to retry them");
-                    return CliApp.ExitIncomplete;
-                }
-                return CliApp.ExitOk;
+                summary = collector.CollectAsync(judgeName, clientOptions.Model, selected, outPath, cachePath, progress, ctrlC.Token).GetAwaiter().GetResult();
             }
-            finally
+            catch (OperationCanceledException) when (ctrlC.Pressed)
             {
-                Console.CancelKeyPress -= onCancel;
+                progress.Finish();
+                stderr.WriteLine($"treereward: cancelled; every answer received is in '{outPath}'; rerun the same command to resume");
+                return CliApp.ExitInterrupted;
             }
+            progress.Finish();
+            stdout.WriteLine(Describe(summary));
+            if (summary.Failed > 0)
+            {
+                stderr.WriteLine($"treereward: {summary.Failed} calls failed after {options.MaxAttempts} attempts (status \"error\" in '{outPath}'); rerun the same command to retry them");
+                return CliApp.ExitIncomplete;
+            }
+            return CliApp.ExitOk;
         });
         return command;
     }
@@ -139,33 +130,16 @@ internal static class JudgeCommands
 /// </summary>
 internal sealed class CollectProgress(TextWriter writer, string judge, bool interactive) : IProgress<JudgeProgress>
 {
-    private readonly object _gate = new();
-    private int _lastTenth = -1;
-    private int _lastWidth;
+    private readonly ProgressLine _line = new(writer, interactive);
 
     public void Report(JudgeProgress value)
     {
-        int tenth = value.Total == 0 ? 10 : value.Completed * 10 / value.Total;
-        string eta = value.Eta is TimeSpan t ? t.ToString(@"h\:mm\:ss", CultureInfo.InvariantCulture) : "?";
         int percent = value.Total == 0 ? 100 : value.Completed * 100 / value.Total;
-        string line = string.Create(CultureInfo.InvariantCulture, $"judge {judge}: {value.Completed}/{value.Total} calls ({percent}%), {value.Failed} failed, ETA {eta}");
-        lock (_gate)
-        {
-            if (interactive)
-            {
-                writer.Write("\r" + line.PadRight(_lastWidth));
-                _lastWidth = line.Length;
-                return;
-            }
-            if (tenth <= _lastTenth) return;
-            _lastTenth = tenth;
-            writer.WriteLine(line);
-        }
+        _line.Report(judge, string.Create(CultureInfo.InvariantCulture,
+            $"judge {judge}: {value.Completed}/{value.Total} calls ({percent}%), {value.Failed} failed, ETA {ProgressLine.Duration(value.Eta)}"),
+            ProgressLine.Tenth(value.Completed, value.Total), completed: false);
     }
 
     /// <summary>Ends the in-place line on a terminal.</summary>
-    public void Finish()
-    {
-        lock (_gate) if (interactive && _lastWidth > 0) writer.WriteLine();
-    }
+    public void Finish() => _line.Finish();
 }

