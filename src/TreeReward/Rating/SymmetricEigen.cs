@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Numerics;
+using System.Runtime.InteropServices;
 using System.Numerics.Tensors;
 
 namespace TreeReward.Rating;
@@ -115,7 +117,6 @@ internal static class SymmetricEigen
     /// </summary>
     private static void TridiagonalQl(double[] d, double[] e, double[] vt, int n)
     {
-        var scratch = new double[n];
         for (int l = 0; l < n; l++)
         {
             for (int iteration = 0; ; iteration++)
@@ -156,7 +157,7 @@ internal static class SymmetricEigen
                     p = s * r;
                     d[i + 1] = g + p;
                     g = c * r - b;
-                    Rotate(vt.AsSpan(i * n, n), vt.AsSpan((i + 1) * n, n), c, s, scratch);
+                    Rotate(vt.AsSpan(i * n, n), vt.AsSpan((i + 1) * n, n), c, s);
                 }
                 if (underflow) continue;
                 d[l] -= p;
@@ -166,15 +167,33 @@ internal static class SymmetricEigen
         }
     }
 
-    // (x, y) ← (c x − s y, s x + c y) for rows x = row i, y = row i+1.
-    private static void Rotate(Span<double> x, Span<double> y, double c, double s, double[] scratch)
+    // (x, y) ← (c x − s y, s x + c y) for rows x = row i, y = row i+1. The QL phase applies O(n²) rotations of O(n)
+    // each, so this is one fused pass with Vector<double> rather than the four passes (and a copy) that the
+    // TensorPrimitives form needs; the eigen tests cover it at sizes with and without a scalar tail.
+    private static void Rotate(Span<double> x, Span<double> y, double c, double s)
     {
-        var oldY = scratch.AsSpan(0, y.Length);
-        y.CopyTo(oldY);
-        TensorPrimitives.Multiply(y, c, y);
-        TensorPrimitives.MultiplyAdd(x, s, y, y);
-        TensorPrimitives.Multiply(x, c, x);
-        TensorPrimitives.MultiplyAdd(oldY, -s, x, x);
+        int j = 0;
+        if (Vector.IsHardwareAccelerated && x.Length >= Vector<double>.Count)
+        {
+            var vc = new Vector<double>(c);
+            var vs = new Vector<double>(s);
+            var xv = MemoryMarshal.Cast<double, Vector<double>>(x);
+            var yv = MemoryMarshal.Cast<double, Vector<double>>(y);
+            for (int k = 0; k < xv.Length; k++)
+            {
+                var a = xv[k];
+                var b = yv[k];
+                xv[k] = vc * a - vs * b;
+                yv[k] = vs * a + vc * b;
+            }
+            j = xv.Length * Vector<double>.Count;
+        }
+        for (; j < x.Length; j++)
+        {
+            double a = x[j], b = y[j];
+            x[j] = c * a - s * b;
+            y[j] = s * a + c * b;
+        }
     }
 
     private static void TransposeInPlace(double[] m, int n)
