@@ -4,6 +4,7 @@ using TreeReward.Data;
 using TreeReward.LlamaCpp;
 using TreeReward.Onnx;
 using TreeReward.Rating;
+using TreeReward.Scoring;
 
 namespace TreeReward.Cli;
 
@@ -73,6 +74,60 @@ internal sealed class EncoderChoice
             }, cancellationToken);
         }
         throw new UsageException($"--encoder '{spec}': expected minilm or gguf:PATH");
+    }
+}
+
+/// <summary>Where embeddings are cached by default, and how a model's encoder is described and reopened.</summary>
+internal static class EncoderStore
+{
+    /// <summary>$TREEREWARD_CACHE, else $XDG_CACHE_HOME/treereward/embeddings, else ~/.cache/treereward/embeddings.</summary>
+    public static string DefaultCache()
+    {
+        if (Environment.GetEnvironmentVariable("TREEREWARD_CACHE") is { Length: > 0 } own) return own;
+        string root = Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } xdg
+            ? xdg : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
+        return Path.Combine(root, "treereward", "embeddings");
+    }
+
+    /// <summary>The manifest entry of an opened encoder.</summary>
+    public static EncoderSpec Describe(ITextEncoder encoder, EncoderOptions options) => encoder switch
+    {
+        GgufEncoder gguf => new EncoderSpec("gguf", gguf.Info.Id, gguf.Info.Dimension, gguf.Info.ContextLength, Truncation(options))
+        {
+            Path = Path.GetFullPath(gguf.Path), ChatTemplate = TreeReward.Rating.ChatTemplate.Name(gguf.Family),
+        },
+        _ => new EncoderSpec("minilm", encoder.Info.Id, encoder.Info.Dimension, encoder.Info.ContextLength, Truncation(options)),
+    };
+
+    private static string Truncation(EncoderOptions options) => options.Truncation == TruncationPolicy.Error ? "error" : "keep-end";
+
+    /// <summary>
+    /// Reopens the encoder a model was trained with (GGUF: from <paramref name="ggufPath"/> when given, else the recorded
+    /// path) and checks it is the same one (ids equal); threads and batch size are free to change.
+    /// </summary>
+    public static async Task<ITextEncoder> OpenAsync(EncoderSpec spec, string modelDirectory, string? ggufPath, int threads, int batchSize, int gpuLayers, CancellationToken cancellationToken)
+    {
+        var options = new EncoderOptions
+        {
+            Threads = threads, MaxBatchSize = batchSize, ContextLength = spec.ContextLength,
+            Truncation = spec.Truncation == "error" ? TruncationPolicy.Error : TruncationPolicy.KeepEnd,
+        };
+        string what;
+        if (spec.Kind == "gguf")
+        {
+            string path = ggufPath ?? spec.Path ?? throw new UsageException($"model '{modelDirectory}' uses a GGUF encoder but records no path; give it with --gguf PATH");
+            if (!File.Exists(path)) throw new UsageException($"model '{modelDirectory}' uses the GGUF file '{path}', which does not exist here; give its location with --gguf PATH");
+            what = "gguf:" + path;
+        }
+        else what = "minilm";
+        var encoder = await EncoderChoice.OpenAsync(what, options, gpuLayers, spec.ChatTemplate ?? "auto", cancellationToken);
+        if (encoder.Info.Id != spec.Id)
+        {
+            string actual = encoder.Info.Id;
+            encoder.Dispose();
+            throw new UsageException($"model '{modelDirectory}' was trained with encoder '{spec.Id}', but '{what}' is '{actual}' (another model file or version); its ratings would be meaningless");
+        }
+        return encoder;
     }
 }
 

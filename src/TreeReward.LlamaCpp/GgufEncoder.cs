@@ -35,9 +35,10 @@ public sealed class GgufEncoder : ITextEncoder
     readonly int? _bosId;
     bool _disposed;
 
-    GgufEncoder(LLamaWeights weights, LLamaContext context, EncoderInfo info, ChatTemplateFamily family,
+    GgufEncoder(string path, LLamaWeights weights, LLamaContext context, EncoderInfo info, ChatTemplateFamily family,
         GgufEncoderOptions options, int batchSize, int modelContextLength, int? bosId)
     {
+        Path = path;
         _weights = weights;
         _context = context;
         Info = info;
@@ -49,6 +50,9 @@ public sealed class GgufEncoder : ITextEncoder
     }
 
     public EncoderInfo Info { get; }
+
+    /// <summary>The GGUF file, as given to <see cref="LoadAsync"/>.</summary>
+    public string Path { get; }
 
     /// <summary>The chat format in use (forced by the options or detected from the file).</summary>
     public ChatTemplateFamily Family { get; }
@@ -126,8 +130,8 @@ public sealed class GgufEncoder : ITextEncoder
                 ContextLength: context,
                 Pooling: PoolingText,
                 Description: string.Create(CultureInfo.InvariantCulture,
-                    $"{gguf.Name ?? Path.GetFileNameWithoutExtension(path)} ({gguf.Architecture}, {gguf.BlockCount} layers, D={gguf.EmbeddingLength}, {gguf.FileLength / (1 << 20)} MiB, {ChatTemplate.Name(family)} format) from '{path}'"));
-            var encoder = new GgufEncoder(weights, llamaContext, info, family, options, batch, gguf.ContextLength, bosId);
+                    $"{gguf.Name ?? System.IO.Path.GetFileNameWithoutExtension(path)} ({gguf.Architecture}, {gguf.BlockCount} layers, D={gguf.EmbeddingLength}, {gguf.FileLength / (1 << 20)} MiB, {ChatTemplate.Name(family)} format) from '{path}'"));
+            var encoder = new GgufEncoder(path, weights, llamaContext, info, family, options, batch, gguf.ContextLength, bosId);
             encoder.CheckBosTokenisation(path);
             return encoder;
         }
