@@ -110,7 +110,7 @@ internal sealed class ProgressPrinter(TextWriter writer, bool interactive) : IPr
     public void Report(DownloadProgress value)
     {
         int step = value.Completed ? 10 : value.Fraction is double f ? (int)(f * 10) : (int)(value.BytesDone / 10_000_000);
-        _line.Report(value.File.ToString(), $"downloading {value.File.Path}: {Describe(value)}", step, value.Completed);
+        _line.Report(value.File.ToString(), $"downloading {value.File.Path}: {Describe(value)}", step, value.Completed, value.Fraction);
     }
 
     internal static string Describe(DownloadProgress value) =>

@@ -179,7 +179,8 @@ internal sealed class EmbedProgress(TextWriter writer, string what, bool interac
         string rate = value.Rate is double r ? r.ToString("0.0", CultureInfo.InvariantCulture) + "/s" : "?/s";
         _line.Report(what, string.Create(CultureInfo.InvariantCulture,
             $"{what}: {value.Done}/{value.Total} ({percent}%), {value.Encoded} encoded at {rate}, {value.FromCache} from cache, ETA {ProgressLine.Duration(value.Eta)}"),
-            ProgressLine.Tenth(value.Done, value.Total), completed: value.Done == value.Total);
+            ProgressLine.Tenth(value.Done, value.Total), completed: value.Done == value.Total,
+            fraction: value.Total == 0 ? 1 : (double)value.Done / value.Total);
     }
 
     public void Finish() => _line.Finish();

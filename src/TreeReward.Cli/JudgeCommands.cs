@@ -137,7 +137,8 @@ internal sealed class CollectProgress(TextWriter writer, string judge, bool inte
         int percent = value.Total == 0 ? 100 : value.Completed * 100 / value.Total;
         _line.Report(judge, string.Create(CultureInfo.InvariantCulture,
             $"judge {judge}: {value.Completed}/{value.Total} calls ({percent}%), {value.Failed} failed, ETA {ProgressLine.Duration(value.Eta)}"),
-            ProgressLine.Tenth(value.Completed, value.Total), completed: false);
+            ProgressLine.Tenth(value.Completed, value.Total), completed: false,
+            fraction: value.Total == 0 ? 1 : (double)value.Completed / value.Total);
     }
 
     /// <summary>Ends the in-place line on a terminal.</summary>

@@ -19,9 +19,13 @@ internal sealed class ProgressLine(TextWriter writer, bool interactive)
 
     public static ProgressLine For(TextWriter stderr) => new(stderr, IsInteractive(stderr));
 
-    /// <summary>Shows <paramref name="line"/>; a new <paramref name="topic"/> (e.g. the next file) starts a new line and step count.</summary>
-    public void Report(string topic, string line, int step, bool completed)
+    /// <summary>
+    /// Shows <paramref name="line"/>; a new <paramref name="topic"/> (e.g. the next file) starts a new line and step count.
+    /// On a terminal a known <paramref name="fraction"/> (0..1) is drawn as a bar in front of the line.
+    /// </summary>
+    public void Report(string topic, string line, int step, bool completed, double? fraction = null)
     {
+        if (interactive && fraction is double f) line = Bar(f) + " " + line;
         lock (_gate)
         {
             if (topic != _topic)
@@ -56,6 +60,13 @@ internal sealed class ProgressLine(TextWriter writer, bool interactive)
             _lastWidth = 0;
             _topic = null;
         }
+    }
+
+    /// <summary><c>[#########-----------]</c>: 20 cells.</summary>
+    internal static string Bar(double fraction)
+    {
+        int full = (int)Math.Round(Math.Clamp(fraction, 0, 1) * 20);
+        return "[" + new string('#', full) + new string('-', 20 - full) + "]";
     }
 
     /// <summary><c>h:mm:ss</c>, or <c>?</c> when unknown.</summary>

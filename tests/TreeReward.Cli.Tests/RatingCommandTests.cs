@@ -156,3 +156,29 @@ public sealed class RatingCommandTests : IDisposable
         Assert.True(cache.Count >= 64, $"only {cache.Count} embeddings survived");
     }
 }
+
+public sealed class ProgressLineTests
+{
+    [Fact]
+    public void Redirected_output_gets_a_line_per_step_and_one_at_the_end()
+    {
+        var text = new StringWriter();
+        var line = new ProgressLine(text, interactive: false);
+        for (int done = 0; done <= 100; done += 5)
+            line.Report("job", $"job: {done}/100", ProgressLine.Tenth(done, 100), completed: done == 100, fraction: done / 100.0);
+        string[] lines = text.ToString().TrimEnd().Split('\n');
+        Assert.Equal(11, lines.Length); // 0, 10, ..., 100: each tenth once, no bar
+        Assert.Equal("job: 100/100", lines[^1].TrimEnd());
+        Assert.DoesNotContain("[", text.ToString());
+    }
+
+    [Fact]
+    public void A_terminal_gets_one_line_rewritten_in_place_with_a_bar()
+    {
+        var text = new StringWriter();
+        var line = new ProgressLine(text, interactive: true);
+        line.Report("job", "job: 5/10", 5, completed: false, fraction: 0.5);
+        line.Report("job", "job: 10/10", 10, completed: true, fraction: 1);
+        Assert.Equal("\r[##########----------] job: 5/10\r[####################] job: 10/10" + Environment.NewLine, text.ToString());
+    }
+}
