@@ -89,7 +89,7 @@ public static class RewardBenchEvaluator
                 : own.Where(s => s.Accuracy is not null).Select(s => s.Subset).ToArray();
             plans.Add((section, used, incomplete, Sum(own.Select(s => s.Counts))));
         }
-        string[] sectionsUsed = options.AllowPartial || plans.All(p => p.Used.Length > 0) && plans.Count == RewardBenchSubsets.Sections.Count
+        string[] sectionsUsed = options.AllowPartial || (plans.All(p => p.Used.Length > 0) && plans.Count == RewardBenchSubsets.Sections.Count)
             ? plans.Where(p => p.Used.Length > 0).Select(p => p.Section).ToArray()
             : [];
 
