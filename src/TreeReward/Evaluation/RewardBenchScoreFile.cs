@@ -65,15 +65,18 @@ public static class RewardBenchScoreFile
             : throw f.Error("no outcome: expected \"score_chosen\" and \"score_rejected\", \"scores_chosen\" and \"scores_rejected\", \"correct\" (true/false) or \"results\" (0/1)");
     }
 
-    // Both fields present and non-null → the scores; both absent or null → null; one only → error.
+    // Both fields present → the scores; both absent, null or empty → null; one only → error.
     private static (double, double)? Scores(FieldParser f, string chosenField, string rejectedField)
     {
-        string? chosen = f.OptionalText(chosenField), rejected = f.OptionalText(rejectedField);
+        string? chosen = Present(f, chosenField), rejected = Present(f, rejectedField);
         if (chosen is null && rejected is null) return null;
         if (chosen is null || rejected is null)
             throw f.Error($"\"{(chosen is null ? chosenField : rejectedField)}\" is missing or null, expected a number next to \"{(chosen is null ? rejectedField : chosenField)}\"");
         return (Score(f, chosenField, chosen), Score(f, rejectedField, rejected));
     }
+
+    // A field's text, or null when it is absent, null, or empty (an empty CSV cell).
+    private static string? Present(FieldParser f, string field) => f.OptionalText(field) is { Length: > 0 } text ? text : null;
 
     private static double Score(FieldParser f, string field, string text)
     {
@@ -105,12 +108,13 @@ public static class RewardBenchScoreFile
 
     private static bool? Verdict(FieldParser f, string field, bool bool01)
     {
-        string? text = f.OptionalText(field);
+        string? text = Present(f, field);
         if (text is null) return null;
         return text switch
         {
-            "true" when !bool01 => true,
-            "false" when !bool01 => false,
+            // "True"/"False": pandas writes Python's spelling to CSV.
+            _ when !bool01 && text.Equals("true", StringComparison.OrdinalIgnoreCase) => true,
+            _ when !bool01 && text.Equals("false", StringComparison.OrdinalIgnoreCase) => false,
             "1" or "1.0" => true,
             "0" or "0.0" => false,
             _ => throw f.Error($"\"{field}\" is {FieldParser.Show(text)}, expected {(bool01 ? "0 or 1" : "true or false")}"),
@@ -124,7 +128,7 @@ public static class RewardBenchScoreFile
         if (ext is not (".jsonl" or ".ndjson" or ".json")) return TableReader.Read(path);
         string text;
         using (var reader = Open(path)) text = reader.ReadToEnd();
-        return ext == ".json" && LooksColumnar(text) ? Columnar(path, text) : JsonLines(path, text);
+        return ext == ".json" && IsColumnar(text) ? Columnar(path, text) : JsonLines(path, text);
     }
 
     private static TextReader Open(string path)
@@ -134,11 +138,17 @@ public static class RewardBenchScoreFile
         return new StreamReader(s, Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
     }
 
-    // A column-oriented file is one object over several lines (json.dumps(indent=4)); JSON Lines never spans lines.
-    private static bool LooksColumnar(string text)
+    // A column-oriented file is one JSON object whose "id" is an array (written indented or on one line);
+    // JSON Lines holds one object per line, so parsing the whole text as one document fails or finds a scalar id.
+    private static bool IsColumnar(string text)
     {
-        string first = text.TrimStart().Split('\n', 2)[0].Trim();
-        return first == "{" || first.StartsWith("{", StringComparison.Ordinal) && !first.EndsWith('}');
+        try
+        {
+            using var doc = JsonDocument.Parse(QuoteNonFiniteLiterals(text));
+            return doc.RootElement.ValueKind == JsonValueKind.Object
+                && doc.RootElement.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.Array;
+        }
+        catch (JsonException) { return false; }
     }
 
     private static IEnumerable<TableRecord> JsonLines(string path, string text)

@@ -56,10 +56,18 @@ public sealed class RewardBenchScoreFileTests : IDisposable
         Assert.False(outcomes[("alpacaeval-easy", 31)].IsCorrect);
         Assert.True(outcomes[("hep-go", 30)].IsNaN);
 
-        string csv = Write("scores.csv", "subset,id,score_chosen,score_rejected", "hep-go,7,1e-3,NaN", "hep-go,8,2,1");
+        string compact = Write("compact.json", """{"id": [1, 2], "subset": ["hep-go", "hep-go"], "results": [1, 0]}""");
+        Assert.Equal([true, false], RewardBenchScoreFile.Read(compact).Values.Select(o => o.IsCorrect));
+
+        string ragged = Write("ragged.json", """{"id": [1, 2], "subset": ["hep-go"], "results": [1, 0]}""");
+        Assert.Equal($"file '{ragged}': column \"subset\" has 1 values, expected 2 like \"id\"",
+            Assert.Throws<DatasetFormatException>(() => RewardBenchScoreFile.Read(ragged)).Message);
+
+        string csv = Write("scores.csv", "subset,id,score_chosen,score_rejected,correct", "hep-go,7,1e-3,NaN,False", "hep-go,8,2,1,True", "hep-go,9,,,True");
         var fromCsv = RewardBenchScoreFile.Read(csv);
         Assert.True(fromCsv[("hep-go", 7)].IsNaN);
         Assert.True(fromCsv[("hep-go", 8)].IsCorrect);
+        Assert.Equal(PairOutcome.FromVerdict(true), fromCsv[("hep-go", 9)]);
     }
 
     [Theory]
