@@ -110,4 +110,40 @@ public sealed class ReadmeTests : IDisposable
         Assert.Equal((41.5, 15.8, 42.8), (Share(swapped, swapped.Left[0]), Share(swapped, swapped.Left[r]), Share(swapped, swapped.Right[r])));
         Assert.Contains("| ≤ 0.5, ≤ −0.5 | Δcorrectness ≤ −0.5, 41.5% | Δcorrectness ≤ −0.5, 45.0% |", File.ReadAllText(Path.Combine(RepoRoot(), "README.md")));
     }
+
+    [Fact]
+    public async Task Readme_rater_table_is_the_cross_validation_of_the_committed_default_rater()
+    {
+        string model = Path.Combine(RepoRoot(), "models", "default");
+        var manifest = TreeReward.Scoring.ModelManifest.Read(model);
+        using var encoder = await TreeReward.Onnx.MiniLmEncoder.LoadAsync();
+        Assert.Equal(encoder.Info.Id, manifest.Encoder.Id); // the committed head still reads this encoder's vectors
+        Assert.Equal(5, manifest.Numbers["cross_validation_folds"]);
+        Assert.Equal("ratings.jsonl", manifest.Provenance["ratings"]);
+        Assert.Equal(TreeReward.Tests.SharedData.Path("helpsteer2-kitware/ratings.jsonl") is var data ? Sha256(data) : "", manifest.Provenance["ratings_sha256"]);
+
+        string readme = File.ReadAllText(Path.Combine(RepoRoot(), "README.md"));
+        var cv = manifest.RatingMetrics["rater_cross_validation"];
+        foreach (string attribute in manifest.Attributes)
+        {
+            var m = cv[attribute];
+            Assert.Equal(2000, m.Count);
+            string row = string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"| {attribute} | {m.Pearson:0.000} | {m.Spearman:0.000} | {m.Mae:0.000} | {manifest.Alphas[attribute]:g} |");
+            Assert.Contains(row, readme);
+        }
+
+        // The README's rate command runs on it.
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        int code = CliApp.Run(["rate", "--model", model, "--prompt", "What is 2 + 2?", "--response", "2 + 2 = 4.", "--json"], stdout, stderr);
+        Assert.True(code == 0, stderr.ToString());
+        Assert.Contains("\"attributes\":[\"helpfulness\",\"correctness\",\"coherence\",\"complexity\",\"verbosity\"]", stdout.ToString());
+    }
+
+    private static string Sha256(string file)
+    {
+        using var stream = File.OpenRead(file);
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stream));
+    }
 }
