@@ -40,7 +40,9 @@ internal static class NumpyPickle
         Register("numpy", "dtype", new Constructor(args => new NumpyDType(args)));
         Register("sklearn.tree._tree", "Tree", new Constructor(args => new SklearnTree(args)));
         // A RandomState given as random_state: its state is kept as opaque data (we never need it).
+        // numpy 1 passes the bit generator's constructor as an argument; numpy 2 a pickled bit generator.
         Register("numpy.random._pickle", "__randomstate_ctor", new Constructor(_ => new OpaqueState("numpy.random.RandomState")));
+        Register("numpy.random._pickle", "__bit_generator_ctor", new Constructor(_ => new OpaqueState("numpy.random.BitGenerator")));
         Registered = names;
     }
 
@@ -109,6 +111,7 @@ internal static class NumpyPickle
         null => "None",
         string s => $"'{s}'",
         Razorvine.Pickle.Objects.ClassDict d => d.ClassName,
+        OpaqueState o => o.PythonType,
         int or long or double or bool => Convert.ToString(value, CultureInfo.InvariantCulture)!,
         _ => value.GetType().Name,
     };

@@ -135,6 +135,9 @@ public sealed class SklearnTreeImportTests
         Assert.StartsWith("weighted class fractions", newer.Provenance["values"], StringComparison.Ordinal);
         Assert.StartsWith("56-byte node records", t.Provenance["node_layout"], StringComparison.Ordinal);
         Assert.Equal("weighted class counts", Import("sklearn13_p4").Training!.Provenance["values"]);
+        var seeded = Import("random_state_object_p4").Training!;
+        Assert.Null(seeded.Options.RandomState);
+        Assert.Equal("numpy.random.RandomState: not an int seed TreeReward can reuse", seeded.Provenance["random_state"]);
     }
 
     [Fact]
