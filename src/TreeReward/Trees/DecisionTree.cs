@@ -14,7 +14,8 @@ public sealed record TrainingInfo
     public required int RandomState { get; init; }
     public required int NSamples { get; init; }
     public required double WeightedNSamples { get; init; }
-    /// <summary>Training rows per class, in class order.</summary>
+    /// <summary>Training rows per class, in class order; all zero when unknown (a tree imported from a weighted scikit-learn
+    /// fit, whose pickle keeps weighted counts only: <see cref="Provenance"/>["class_counts"] says so).</summary>
     public required IReadOnlyList<int> ClassCounts { get; init; }
     public bool SampleWeighted { get; init; }
     public string Library { get; init; } = "TreeReward " + typeof(TrainingInfo).Assembly.GetName().Version?.ToString(3);
@@ -62,6 +63,7 @@ public sealed class DecisionTree
             throw new ModelFormatException($"node arrays differ in length (expected {m} nodes each)");
         if (classes.Count < 1 || value.Length != m * classes.Count)
             throw new ModelFormatException($"value has {value.Length} entries, expected nodes x classes = {m} x {classes.Count}");
+        CheckNodes(left, right, feature, threshold, samples, weightedSamples, value, featureNames.Count);
         _left = left; _right = right; _feature = feature; _threshold = threshold; _impurity = impurity;
         _samples = samples; _weightedSamples = weightedSamples; _value = value;
         _featureNames = featureNames.ToArray();
@@ -298,6 +300,36 @@ public sealed class DecisionTree
         catch (AggregateException e) when (e.InnerExceptions.OfType<ModelInputException>().FirstOrDefault() is { } first)
         {
             throw first; // the same exception a small batch throws
+        }
+    }
+
+    /// <summary>
+    /// Per-node checks shared by every way a tree is built from outside data (tree.json, imported pickles): a node has two
+    /// children or none, a leaf's feature is -2, a split's feature indexes a feature and its threshold is finite, counts
+    /// and weights are finite and not negative. Reachability and child ranges are checked by <see cref="Topology"/>.
+    /// </summary>
+    private static void CheckNodes(int[] left, int[] right, int[] feature, double[] threshold, int[] samples,
+        double[] weightedSamples, double[] value, int nFeatures)
+    {
+        for (int i = 0; i < left.Length; i++)
+        {
+            if (samples[i] < 0) throw new ModelFormatException($"\"nodes.samples[{i}]\" is {samples[i]}, expected a count >= 0");
+            if (!(weightedSamples[i] >= 0) || double.IsPositiveInfinity(weightedSamples[i]))
+                throw new ModelFormatException($"\"nodes.weighted_samples[{i}]\" is {weightedSamples[i].ToString(CultureInfo.InvariantCulture)}, expected a finite number >= 0");
+            bool leftLeaf = left[i] == NodeStore.Leaf, rightLeaf = right[i] == NodeStore.Leaf;
+            if (leftLeaf != rightLeaf)
+                throw new ModelFormatException($"node {i} has left child {left[i]} and right child {right[i]}; a node has two children or none (-1, -1)");
+            if (leftLeaf && feature[i] != NodeStore.Undefined)
+                throw new ModelFormatException($"\"nodes.feature[{i}]\" is {feature[i]} at a leaf, expected -2");
+            if (!leftLeaf && (uint)feature[i] >= (uint)nFeatures)
+                throw new ModelFormatException($"\"nodes.feature[{i}]\" is {feature[i]}, expected a feature index 0..{nFeatures - 1}");
+            if (!leftLeaf && !double.IsFinite(threshold[i]))
+                throw new ModelFormatException($"\"nodes.threshold[{i}]\" is {threshold[i].ToString(CultureInfo.InvariantCulture)}, expected a finite number");
+        }
+        for (int j = 0; j < value.Length; j++)
+        {
+            if (!(value[j] >= 0) || double.IsPositiveInfinity(value[j]))
+                throw new ModelFormatException($"\"nodes.value\" holds {value[j].ToString(CultureInfo.InvariantCulture)} at node {j / (value.Length / left.Length)}, expected finite weighted class counts >= 0");
         }
     }
 

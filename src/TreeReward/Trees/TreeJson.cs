@@ -314,18 +314,7 @@ public static class TreeJson
             double[] weighted = SameLength(Doubles(Required(nodes, "weighted_samples", "nodes.weighted_samples"), "nodes.weighted_samples", nonNegative: true), m, "nodes.weighted_samples");
             double[] value = Values(Required(nodes, "value", "nodes.value"), m, classes.Length);
 
-            for (int i = 0; i < m; i++)
-            {
-                if (samples[i] < 0) throw Error($"\"nodes.samples[{i}]\" is {samples[i]}, expected a count >= 0");
-                bool leftLeaf = left[i] == NodeStore.Leaf, rightLeaf = right[i] == NodeStore.Leaf;
-                if (leftLeaf != rightLeaf)
-                    throw Error($"node {i} has left child {left[i]} and right child {right[i]}; a node has two children or none (-1, -1)");
-                if (leftLeaf && feature[i] != NodeStore.Undefined)
-                    throw Error($"\"nodes.feature[{i}]\" is {feature[i]} at a leaf, expected -2");
-                if (!leftLeaf && (uint)feature[i] >= (uint)featureNames.Length)
-                    throw Error($"\"nodes.feature[{i}]\" is {feature[i]}, expected a feature index 0..{featureNames.Length - 1}");
-            }
-
+            // Per-node structure (children, leaf features, feature indices, counts) is checked by the DecisionTree constructor.
             var t = Required(root, "training", "training");
             TrainingInfo? training = t.ValueKind == JsonValueKind.Null ? null : Training(t, classes.Length);
             try
