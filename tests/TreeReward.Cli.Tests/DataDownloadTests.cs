@@ -208,7 +208,7 @@ public sealed class DataDownloadTests : IDisposable
         printer.Report(new DownloadProgress(file, 123_000, 27_100_000, false));
         printer.Report(new DownloadProgress(file, 27_100_000, 27_100_000, true));
 
-        Assert.Equal("\rdownloading f.csv: 0% (123.0 kB / 27.1 MB)\rdownloading f.csv: 100% (27.1 MB / 27.1 MB)" + System.Environment.NewLine, output.ToString());
+        Assert.Equal("\r[--------------------] downloading f.csv: 0% (123.0 kB / 27.1 MB)\r[####################] downloading f.csv: 100% (27.1 MB / 27.1 MB)" + System.Environment.NewLine, output.ToString());
     }
 
     [Theory]

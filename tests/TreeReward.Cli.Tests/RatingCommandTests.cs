@@ -182,3 +182,53 @@ public sealed class ProgressLineTests
         Assert.Equal("\r[##########----------] job: 5/10\r[####################] job: 10/10" + Environment.NewLine, text.ToString());
     }
 }
+
+/// <summary>The GGUF path of the rater commands, with the tiny random-weight model the llama.cpp tests write.</summary>
+public sealed class GgufRaterCommandTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("treereward-gguf-").FullName;
+    private static readonly string Sample = SharedData.Path("helpsteer2-sample/ratings.sample.jsonl");
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private string PathOf(string name) => Path.Combine(_dir, name);
+
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        int code = CliApp.Run(args, stdout, stderr);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+
+    [Fact]
+    public void A_gguf_backbone_trains_a_rater_that_rate_reopens_and_checks()
+    {
+        string gguf = PathOf("tiny.gguf");
+        TreeReward.LlamaCpp.Tests.TinyGguf.Write(gguf);
+        string model = PathOf("rater");
+        var (code, stdout, err) = Run("train-rater", "--ratings", Sample, "--out", model, "--encoder", "gguf:" + gguf, "--cache", PathOf("cache"), "--cv-folds", "0", "--threads", "1");
+        Assert.True(code == 0, err);
+        Assert.Matches(@"with gguf:[0-9a-f]{16}/last/llama3/v1 \(24 encoded", stdout);
+        Assert.Contains("warning: ", err); // the tiny model's 256-token context truncates HelpSteer2 responses
+        var manifest = ModelManifest.Read(model);
+        Assert.Equal(("gguf", 64, "llama3"), (manifest.Encoder.Kind, manifest.Encoder.Dimension, manifest.Encoder.ChatTemplate));
+        Assert.Equal(Path.GetFullPath(gguf), manifest.Encoder.Path);
+
+        (code, stdout, err) = Run("rate", "--model", model, "--prompt", "Hi", "--response", "Hello there.", "--json");
+        Assert.True(code == 0, err);
+        Assert.Contains("\"ratings\":[", stdout);
+
+        // Moved: --gguf says where it is now; another model file is refused by its id.
+        string moved = PathOf("moved.gguf");
+        File.Move(gguf, moved);
+        Assert.Contains("does not exist here; give its location with --gguf PATH", Run("rate", "--model", model, "--prompt", "Hi", "--response", "Hello.").Err);
+        Assert.Equal(0, Run("rate", "--model", model, "--prompt", "Hi", "--response", "Hello.", "--gguf", moved).Code);
+        string other = PathOf("other.gguf");
+        TreeReward.LlamaCpp.Tests.TinyGguf.Write(other, new TreeReward.LlamaCpp.Tests.TinyGgufOptions { Seed = 99 });
+        (code, _, err) = Run("rate", "--model", model, "--prompt", "Hi", "--response", "Hello.", "--gguf", other);
+        Assert.Equal(2, code);
+        Assert.Contains("was trained with encoder 'gguf:", err);
+        Assert.Contains("its ratings would be meaningless", err);
+    }
+}
