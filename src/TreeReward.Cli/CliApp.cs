@@ -24,6 +24,7 @@ public static class CliApp
         foreach (var command in TreeCommands.Create(stdout)) root.Subcommands.Add(command);
         foreach (var command in AnalyzeCommands.Create(stdout)) root.Subcommands.Add(command);
         foreach (var command in RatingCommands.Create(stdout)) root.Subcommands.Add(command);
+        root.Subcommands.Add(TrainCommand.Create(stdout));
         root.Subcommands.Add(DataCommands.Create(stdout));
         root.Subcommands.Add(JudgeCommands.Create(stdout));
 
