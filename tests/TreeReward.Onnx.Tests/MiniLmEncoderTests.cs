@@ -142,4 +142,39 @@ public sealed class MiniLmEncoderTests(MiniLmFixture fixture) : IClassFixture<Mi
         await Assert.ThrowsAsync<ArgumentException>(() => MiniLmEncoder.LoadAsync(new MiniLmEncoderOptions { ContextLength = 600 }));
         await Assert.ThrowsAsync<ArgumentException>(() => MiniLmEncoder.LoadAsync(new MiniLmEncoderOptions { MaxBatchSize = 0 }));
     }
+
+    [Fact]
+    public void The_conversation_and_response_tokenised_apart_give_the_ids_of_the_whole_text()
+    {
+        foreach (var input in Inputs)
+        {
+            int[] ids = _encoder.Tokenize(input, out _, out int start);
+            Assert.Equal([101, .. _encoder.TokenIds(_encoder.Format(input)), 102], ids); // the whole text at once
+            Assert.True(start > 1 && start < ids.Length - 1, $"response start {start} of {ids.Length}");
+            int[] responseOnly = _encoder.Tokenize(new EncoderInput(new Conversation([]), input.Response), out _, out int responseOnlyStart);
+            Assert.Equal(responseOnly[responseOnlyStart..^1], ids[start..^1]);
+        }
+    }
+
+    [Fact]
+    public async Task Response_pooling_averages_the_response_tokens_and_the_combined_vector_holds_both()
+    {
+        using var response = await MiniLmEncoder.LoadAsync(new MiniLmEncoderOptions { Pooling = MiniLmPooling.Response, Threads = 2 });
+        using var both = await MiniLmEncoder.LoadAsync(new MiniLmEncoderOptions { Pooling = MiniLmPooling.ResponseAndAll, Threads = 2 });
+        Assert.Equal(768, both.Info.Dimension);
+        Assert.Contains("/response-mean/", response.Info.Id);
+        Assert.Contains("/response+all-mean/", both.Info.Id);
+        var all = await _encoder.EncodeAsync(Inputs);
+        var resp = await response.EncodeAsync(Inputs);
+        var combined = await both.EncodeAsync(Inputs);
+        for (int i = 0; i < Inputs.Length; i++)
+        {
+            Assert.Equal(resp[i].Vector, combined[i].Vector[..384]);
+            Assert.Equal(all[i].Vector, combined[i].Vector[384..]);
+            Assert.NotEqual(all[i].Vector, resp[i].Vector);
+        }
+        // Two answers to one prompt differ more by their response means than by their all-token means.
+        static double Distance(float[] a, float[] b) => Math.Sqrt(a.Zip(b, (x, y) => (double)(x - y) * (x - y)).Sum());
+        Assert.True(Distance(resp[0].Vector, resp[1].Vector) > Distance(all[0].Vector, all[1].Vector));
+    }
 }

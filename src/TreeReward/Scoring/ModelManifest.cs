@@ -18,6 +18,9 @@ public sealed record EncoderSpec(string Kind, string Id, int Dimension, int Cont
 
     /// <summary>GGUF: the chat template family (llama3, gemma2, chatml).</summary>
     public string? ChatTemplate { get; init; }
+
+    /// <summary>MiniLM: which tokens are averaged (<c>all</c>, <c>response</c>, <c>response+all</c>); null = all.</summary>
+    public string? Pooling { get; init; }
 }
 
 /// <summary>
@@ -83,6 +86,7 @@ public sealed record ModelManifest
         w.WriteString("truncation", Encoder.Truncation);
         if (Encoder.Path is null) w.WriteNull("path"); else w.WriteString("path", Encoder.Path);
         if (Encoder.ChatTemplate is null) w.WriteNull("chat_template"); else w.WriteString("chat_template", Encoder.ChatTemplate);
+        if (Encoder.Pooling is null) w.WriteNull("pooling"); else w.WriteString("pooling", Encoder.Pooling);
         w.WriteEndObject();
         w.WriteStartObject("head");
         w.WriteString("file", HeadFile);
@@ -172,6 +176,7 @@ public sealed record ModelManifest
             {
                 Path = encoder.TryGetProperty("path", out var p) ? NullableString(p, "encoder.path") : null,
                 ChatTemplate = encoder.TryGetProperty("chat_template", out var t) ? NullableString(t, "encoder.chat_template") : null,
+                Pooling = encoder.TryGetProperty("pooling", out var pooling) ? NullableString(pooling, "encoder.pooling") : null,
             };
             if (spec.Kind is not ("minilm" or "gguf")) throw Error("encoder.kind", Required(encoder, "kind", "encoder.kind"), "\"minilm\" or \"gguf\"");
             if (spec.Truncation is not ("keep-end" or "error")) throw Error("encoder.truncation", Required(encoder, "truncation", "encoder.truncation"), "\"keep-end\" or \"error\"");
