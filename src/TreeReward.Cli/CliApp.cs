@@ -26,6 +26,7 @@ public static class CliApp
         foreach (var command in RatingCommands.Create(stdout)) root.Subcommands.Add(command);
         root.Subcommands.Add(DataCommands.Create(stdout));
         root.Subcommands.Add(JudgeCommands.Create(stdout));
+        root.Subcommands.Add(ImportCommand.Create(stdout));
 
         ParseResult parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
