@@ -27,6 +27,7 @@ public static class CliApp
         root.Subcommands.Add(TrainCommand.Create(stdout));
         root.Subcommands.Add(DataCommands.Create(stdout));
         root.Subcommands.Add(JudgeCommands.Create(stdout));
+        root.Subcommands.Add(ImportCommand.Create(stdout));
 
         ParseResult parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

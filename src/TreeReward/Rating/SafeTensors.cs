@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 
 namespace TreeReward.Rating;
@@ -169,9 +170,27 @@ public static class SafeTensors
     }
 
     /// <summary>The file holding tensor <paramref name="name"/>: follows a sharded index's weight_map, else the single file.</summary>
-    internal static string ResolveFile(string path, string name)
+    internal static string ResolveFile(string path, string name) =>
+        FindFile(path, name, out string? index) ?? throw new ModelFormatException($"file '{index}': weight_map has no shard for tensor '{name}'");
+
+    /// <summary>
+    /// Whether tensor <paramref name="name"/> exists in <paramref name="path"/> (resolved as <see cref="ReadTensor(string, string)"/>
+    /// does), and the file holding it: the shard its index names, or the single file when its header lists it.
+    /// </summary>
+    /// <exception cref="ModelFormatException">The index or the file is damaged, or the directory holds no checkpoint.</exception>
+    public static bool TryFindTensor(string path, string name, [NotNullWhen(true)] out string? file, [NotNullWhen(true)] out SafeTensorInfo? info)
     {
-        string? index = null;
+        info = null;
+        file = FindFile(path, name, out _);
+        if (file is null) return false;
+        info = ReadHeader(file).Tensors.GetValueOrDefault(name);
+        return info is not null;
+    }
+
+    /// <summary>As <see cref="ResolveFile"/>, but null when the index's weight_map lacks the tensor (<paramref name="index"/> names the index).</summary>
+    private static string? FindFile(string path, string name, out string? index)
+    {
+        index = null;
         if (Directory.Exists(path))
         {
             string candidate = System.IO.Path.Combine(path, IndexFileName);
@@ -190,8 +209,9 @@ public static class SafeTensors
             if (doc.RootElement.ValueKind != JsonValueKind.Object
                 || !doc.RootElement.TryGetProperty("weight_map", out var map) || map.ValueKind != JsonValueKind.Object)
                 throw new ModelFormatException($"file '{index}': expected an object with a \"weight_map\" object (tensor name → shard file)");
-            if (!map.TryGetProperty(name, out var file) || file.ValueKind != JsonValueKind.String)
-                throw new ModelFormatException($"file '{index}': weight_map has no shard for tensor '{name}'");
+            if (!map.TryGetProperty(name, out var file)) return null;
+            if (file.ValueKind != JsonValueKind.String)
+                throw new ModelFormatException($"file '{index}': weight_map gives {file.ValueKind} for tensor '{name}', expected a shard file name");
             shard = file.GetString()!;
         }
         catch (JsonException e)

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using TreeReward.Rating;
+using static TreeReward.Tests.Rating.RawSafeTensors;
 
 namespace TreeReward.Tests.Rating;
 
@@ -140,28 +141,23 @@ public sealed class SafeTensorsTests : IDisposable
     }
 
     [Fact]
+    public void TryFindTensor_reports_presence_without_throwing()
+    {
+        string shards = Directory.CreateDirectory(Path.Combine(_dir, "find")).FullName;
+        SafeTensors.Write(Path.Combine(shards, "a.safetensors"), [new("score.weight", [1], new float[] { 1 })]);
+        File.WriteAllText(Path.Combine(shards, SafeTensors.IndexFileName), """{"weight_map": {"score.weight": "a.safetensors", "ghost": "a.safetensors"}}""");
+        Assert.True(SafeTensors.TryFindTensor(shards, "score.weight", out var file, out var info));
+        Assert.Equal((Path.Combine(shards, "a.safetensors"), "F32"), (file, info.DType));
+        Assert.False(SafeTensors.TryFindTensor(shards, "score.bias", out _, out _)); // not in the weight_map
+        Assert.False(SafeTensors.TryFindTensor(shards, "ghost", out _, out _)); // mapped, but not in the shard
+        Assert.False(SafeTensors.TryFindTensor(Path.Combine(shards, "a.safetensors"), "score.bias", out _, out _));
+    }
+
+    [Fact]
     public void Writer_refuses_values_that_disagree_with_the_shape()
     {
         Assert.Throws<ArgumentException>(() => SafeTensors.Write(Path.Combine(_dir, "w.safetensors"), [new("x", [2, 2], new float[3])]));
         Assert.Throws<ArgumentException>(() => SafeTensors.Write(Path.Combine(_dir, "w.safetensors"), [new("__metadata__", [1], new float[1])]));
         Assert.False(File.Exists(Path.Combine(_dir, "w.safetensors")));
-    }
-
-    private static byte[] U16(params int[] values)
-    {
-        var bytes = new byte[2 * values.Length];
-        for (int i = 0; i < values.Length; i++) BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(2 * i), (ushort)values[i]);
-        return bytes;
-    }
-
-    private static void WriteRaw(string path, string header, params byte[][] buffers)
-    {
-        var json = Encoding.UTF8.GetBytes(header);
-        using var stream = File.Create(path);
-        var length = new byte[8];
-        BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)json.Length);
-        stream.Write(length);
-        stream.Write(json);
-        foreach (var b in buffers) stream.Write(b);
     }
 }
