@@ -2,15 +2,27 @@
 # Side-by-side benchmark: TreeReward and scikit-learn on the same data, in the same run, on this machine.
 # Writes bench/out/{treereward,sklearn}.json and the ratio table between the markers in bench/README.md.
 # Needs Debian's python3-sklearn (apt-get install -y python3-sklearn); never run by CI.
+# bench/run.sh rater: encoder speed instead (MiniLM next to bare ONNX Runtime, GGUF on a tiny model), each in its own
+# process so each peak working set is its own; writes bench/out/{minilm,gguf}.json and the table between the rater
+# markers. INPUTS (default 64) and REPEATS (default 3) size it.
 set -euo pipefail
 cd "$(dirname "$0")"
+mode="${1:-trees}"
+dotnet build TreeReward.Bench -c Release -nologo -v quiet
+bench="dotnet TreeReward.Bench/bin/Release/net10.0/TreeReward.Bench.dll"
+mkdir -p out
+
+if [ "$mode" = rater ]; then
+    $bench minilm --out out/minilm.json --inputs "${INPUTS:-64}" --repeats "${REPEATS:-3}"
+    $bench gguf --out out/gguf.json --inputs "${INPUTS:-64}" --repeats "${REPEATS:-3}"
+    $bench rater-report out/minilm.json out/gguf.json README.md
+    exit 0
+fi
+
 repeats="${REPEATS:-5}"
 py=/usr/bin/python3
 "$py" -c "import sklearn" 2>/dev/null || { echo "bench/run.sh: needs scikit-learn: apt-get install -y python3-sklearn" >&2; exit 2; }
-
-dotnet build TreeReward.Bench -c Release -nologo -v quiet
-bench="dotnet TreeReward.Bench/bin/Release/net10.0/TreeReward.Bench.dll"
-mkdir -p data out
+mkdir -p data
 [ -f data/d1m_20.X.f32 ] && [ -f data/judges35.votes.jsonl ] || $bench data --out data
 
 echo "== TreeReward"

@@ -5,6 +5,8 @@ using TreeReward.Trees;
 
 // bench data --out DIR        writes the datasets (float32 row-major X, int32 y) that both tools read
 // bench run --data DIR --out FILE [--repeats N]   times TreeReward on the same tasks as bench/sklearn_bench.py
+// bench minilm|gguf --out FILE [--inputs N] [--repeats N] [--ratings FILE]   encoder speed (one mode per process)
+// bench rater-report MINILM.json GGUF.json README.md   writes the encoder table between the rater markers
 
 var argsList = args.ToList();
 string Arg(string name, string? fallback = null)
@@ -21,8 +23,14 @@ switch (args.FirstOrDefault())
         return 0;
     case "run":
         return Runner.Run(Arg("--data"), Arg("--out"), int.Parse(Arg("--repeats", "5"), CultureInfo.InvariantCulture), Arg("--only", ""), Arg("--pairs", Judges.PairsFile));
+    case "minilm":
+        return await RaterBench.MiniLm(Arg("--ratings", RaterBench.RatingsFile), int.Parse(Arg("--inputs", "64"), CultureInfo.InvariantCulture), int.Parse(Arg("--repeats", "3"), CultureInfo.InvariantCulture), Arg("--out"));
+    case "gguf":
+        return await RaterBench.Gguf(Arg("--ratings", RaterBench.RatingsFile), int.Parse(Arg("--inputs", "64"), CultureInfo.InvariantCulture), int.Parse(Arg("--repeats", "3"), CultureInfo.InvariantCulture), Arg("--out"));
+    case "rater-report" when args.Length == 4:
+        return RaterBench.Report(args[1], args[2], args[3]);
     default:
-        Console.Error.WriteLine("usage: bench data --out DIR | bench run --data DIR --out FILE [--repeats N] [--only a,b]");
+        Console.Error.WriteLine("usage: bench data --out DIR | bench run --data DIR --out FILE [--repeats N] [--only a,b] | bench minilm|gguf --out FILE [--inputs N] [--repeats N] | bench rater-report MINILM.json GGUF.json README.md");
         return 2;
 }
 
