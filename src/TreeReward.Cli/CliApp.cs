@@ -25,6 +25,7 @@ public static class CliApp
         foreach (var command in AnalyzeCommands.Create(stdout)) root.Subcommands.Add(command);
         foreach (var command in RatingCommands.Create(stdout)) root.Subcommands.Add(command);
         root.Subcommands.Add(TrainCommand.Create(stdout));
+        foreach (var command in ScoringCommands.Create(stdout)) root.Subcommands.Add(command);
         root.Subcommands.Add(DataCommands.Create(stdout));
         root.Subcommands.Add(JudgeCommands.Create(stdout));
         root.Subcommands.Add(ImportCommand.Create(stdout));

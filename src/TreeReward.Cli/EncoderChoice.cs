@@ -25,7 +25,7 @@ internal sealed class EncoderChoice
     public Option<string> Truncation { get; } = new("--truncation") { Description = "Inputs longer than the context: keep-end (drop the start of the conversation, warn) or error.", DefaultValueFactory = _ => "keep-end" };
     public Option<int> GpuLayers { get; } = new("--gpu-layers") { Description = "GGUF only: layers offloaded to the GPU (needs a GPU build of llama.cpp, e.g. LLamaSharp.Backend.Cuda12).", DefaultValueFactory = _ => 0 };
 
-    public Option<string> Pooling { get; } = new("--pooling") { Description = "MiniLM only: mean over all tokens, over the response's tokens, or both (response+all, 768 values).", DefaultValueFactory = _ => "all" };
+    public Option<string> Pooling { get; } = new("--pooling") { Description = "MiniLM only: mean over the response's tokens and over all tokens (response+all, 768 values), or one of them (response, all).", DefaultValueFactory = _ => "response+all" };
     public Option<string> ChatTemplate { get; } = new("--chat-template") { Description = "GGUF only: auto (from the model's tokenizer.chat_template), llama3, gemma2 or chatml.", DefaultValueFactory = _ => "auto" };
 
     public EncoderChoice()
@@ -66,7 +66,7 @@ internal sealed class EncoderChoice
 
     /// <summary>Opens <c>minilm</c> or <c>gguf:PATH</c> with the given options.</summary>
     public static async Task<ITextEncoder> OpenAsync(string spec, EncoderOptions options, int gpuLayers, string chatTemplate, CancellationToken cancellationToken,
-        string pooling = "all")
+        string pooling = "response+all")
     {
         if (spec.StartsWith("gguf:", StringComparison.Ordinal))
         {

@@ -28,7 +28,12 @@ public enum MiniLmPooling
 /// <summary>Options of the embedded MiniLM encoder (<see cref="EncoderOptions.ContextLength"/> 0 = 512 tokens).</summary>
 public sealed record MiniLmEncoderOptions : EncoderOptions
 {
-    public MiniLmPooling Pooling { get; init; } = MiniLmPooling.AllTokens;
+    /// <summary>
+    /// Default: both means (768 values). On the 2,000 rated HelpSteer2 responses this gave higher cross-validated
+    /// Pearson r than the all-tokens mean alone (complexity 0.49 vs 0.40, verbosity 0.49 vs 0.41, the rest equal or
+    /// slightly higher): the response's own tokens carry what is rated, the all-tokens mean the context.
+    /// </summary>
+    public MiniLmPooling Pooling { get; init; } = MiniLmPooling.ResponseAndAll;
 }
 
 /// <summary>
@@ -40,9 +45,10 @@ public sealed record MiniLmEncoderOptions : EncoderOptions
 /// are stripped with our own Unicode table, so the tokens do not depend on ICU being present).
 /// Too long: the start of the conversation is dropped (<see cref="TruncationPolicy.KeepEnd"/>), so the response's
 /// end is always seen; [CLS] and [SEP] are kept.</para>
-/// <para>Pooling: the mean of the final hidden states over all tokens of the input ([CLS] and [SEP] included, padding
-/// excluded), as sentence-transformers does, but NOT L2-normalised: the rating head standardises features and the
-/// vector's norm carries signal.</para>
+/// <para>Pooling (<see cref="MiniLmEncoderOptions.Pooling"/>): by default the mean of the final hidden states over the
+/// response's tokens followed by their mean over all tokens of the input ([CLS] and [SEP] included, padding excluded,
+/// as sentence-transformers does) — 768 values; either mean alone on request. Never L2-normalised: the rating head
+/// standardises features and the vector's norm carries signal.</para>
 /// <para>Inputs are batched by length (sorted, then cut into runs of at most <see cref="EncoderOptions.MaxBatchSize"/>);
 /// a vector never depends on the batch it ran in (padding is masked and pooling reads only the input's own rows;
 /// tested bit for bit). Thread-safe: concurrent <see cref="EncodeAsync"/> calls share one ONNX Runtime session.

@@ -29,7 +29,7 @@ public sealed class RatingCommandTests : IDisposable
     {
         var (code, stdout, err) = Run("embed", "--data", Sample, "--cache", PathOf("cache"), "--threads", "2");
         Assert.True(code == 0, err);
-        Assert.Matches(@"ratings\.sample\.jsonl: 24 responses, 24 distinct texts; 24 encoded, 0 already cached; encoder minilm-l6-v2@24\.9\.52193/mean/ctx512/v1 \(dimension 384\)", stdout);
+        Assert.Matches(@"ratings\.sample\.jsonl: 24 responses, 24 distinct texts; 24 encoded, 0 already cached; encoder minilm-l6-v2@24\.9\.52193/response\+all-mean/ctx512/v1 \(dimension 768\)", stdout);
         Assert.Contains("embed: 24/24 (100%)", err); // plain progress lines when redirected
 
         (code, stdout, err) = Run("embed", "--data", Sample, "--cache", PathOf("cache"), "--batch-size", "3");
@@ -48,7 +48,7 @@ public sealed class RatingCommandTests : IDisposable
         }
         var merge = Run("embed", "merge", "--cache", PathOf("all"), PathOf("machine0"), PathOf("machine1"));
         Assert.True(merge.Code == 0, merge.Err);
-        Assert.StartsWith("minilm-l6-v2@24.9.52193/mean/ctx512/v1: 24 embeddings added, 0 already present", merge.Out);
+        Assert.StartsWith("minilm-l6-v2@24.9.52193/response+all-mean/ctx512/v1: 24 embeddings added, 0 already present", merge.Out);
 
         var rerun = Run("embed", "--data", Sample, "--cache", PathOf("all"));
         Assert.True(rerun.Code == 0, rerun.Err);
@@ -70,14 +70,15 @@ public sealed class RatingCommandTests : IDisposable
 
         var manifest = ModelManifest.Read(model);
         Assert.Equal("minilm", manifest.Encoder.Kind);
-        Assert.Equal(384, manifest.Encoder.Dimension);
+        Assert.Equal(768, manifest.Encoder.Dimension);
+        Assert.Equal("response+all", manifest.Encoder.Pooling);
         Assert.Null(manifest.TreeFile);
         Assert.Equal(5, manifest.RatingMetrics["rater_cross_validation"].Count);
         Assert.Equal(24, manifest.RatingMetrics["rater_cross_validation"]["helpfulness"].Count);
         Assert.Contains(manifest.Alphas["verbosity"], new[] { 0.1, 10, 1000 });
         Assert.Equal(64, manifest.Provenance["ratings_sha256"].Length);
         var head = RatingHead.Load(Path.Combine(model, manifest.HeadFile));
-        Assert.Equal(384, head.InputDimension);
+        Assert.Equal(768, head.InputDimension);
 
         string prompt = "What is the capital of France?";
         (code, stdout, err) = Run("rate", "--model", model, "--prompt", prompt, "--response", "Paris is the capital of France.", "--json");

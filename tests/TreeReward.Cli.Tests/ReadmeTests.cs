@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Globalization;
 using System.Text;
 using TreeReward.Cli;
@@ -6,8 +7,9 @@ using TreeReward.Trees;
 namespace TreeReward.Cli.Tests;
 
 /// <summary>
-/// Runs the README's "set up and run" command (the human preference tree on ../shared/data) and checks
-/// what the README and the paper say about it, so the README cannot drift from the program.
+/// Runs the README's commands (the main compare command on the embedded default model, the human preference tree
+/// of the tour, the rater and RewardBench tables) and checks what the README and the paper say about them, so the
+/// README cannot drift from the program.
 /// </summary>
 public sealed class ReadmeTests : IDisposable
 {
@@ -48,7 +50,7 @@ public sealed class ReadmeTests : IDisposable
     }
 
     [Fact]
-    public void Readme_main_command_fits_the_human_tree_of_the_paper()
+    public void Readme_tour_fits_the_human_tree_of_the_paper()
     {
         string[] args = ReadmeCommand("./treereward fit-tree --data ../shared/data/helpsteer2-human-ratings/");
         // Run from the repository root, as the README does, with the outputs redirected to a temporary folder.
@@ -145,5 +147,45 @@ public sealed class ReadmeTests : IDisposable
     {
         using var stream = File.OpenRead(file);
         return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stream));
+    }
+
+    [Fact]
+    public void Readme_main_command_compares_offline_with_the_embedded_default_model_and_prints_what_the_readme_shows()
+    {
+        string[] args = ReadmeCommand("./treereward compare --prompt");
+        Assert.DoesNotContain("--model", args); // the default model: shipped next to the command
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        int code = CliApp.Run(args, stdout, stderr);
+        Assert.True(code == 0, stderr.ToString());
+        string readme = File.ReadAllText(Path.Combine(RepoRoot(), "README.md")).ReplaceLineEndings("\n");
+        Assert.Contains("```\n" + stdout.ToString().ReplaceLineEndings("\n").TrimEnd() + "\n```", readme);
+        Assert.Contains("path:         ", stdout.ToString());
+    }
+
+    [Fact]
+    public void Readme_rewardbench_table_is_a_full_run_of_the_default_model_and_the_length_baseline()
+    {
+        string data = TreeReward.Tests.SharedData.Path("reward-bench/filtered.jsonl");
+        string Cell(JsonElement x) => string.Create(CultureInfo.InvariantCulture,
+            $"{100 * x.GetProperty("score").GetDouble():0.0} [{100 * x.GetProperty("ci_low").GetDouble():0.0}, {100 * x.GetProperty("ci_high").GetDouble():0.0}]");
+        JsonElement Evaluate(params string[] extra)
+        {
+            string json = Path.Combine(_dir, $"rb{extra.Length}.json");
+            var stderr = new StringWriter();
+            // A cold cache: the whole run (5,964 texts through MiniLM), as a user's first run does.
+            int code = CliApp.Run(["eval", "rewardbench", "--data", data, "--json", json, "--cache", Path.Combine(_dir, "cache"), .. extra], new StringWriter(), stderr);
+            Assert.True(code == 0, stderr.ToString());
+            return JsonDocument.Parse(File.ReadAllText(json)).RootElement;
+        }
+        var model = Evaluate();
+        var length = Evaluate("--baseline", "length");
+        string readme = File.ReadAllText(Path.Combine(RepoRoot(), "README.md"));
+        Assert.Contains($"| **Overall** | **{Cell(model.GetProperty("overall"))}** | {Cell(length.GetProperty("overall"))} | 94.5 | 95.4 |", readme);
+        var sections = model.GetProperty("sections").EnumerateArray().Zip(length.GetProperty("sections").EnumerateArray());
+        foreach (var (m, l) in sections)
+            Assert.Contains($"| {m.GetProperty("section").GetString()} | {Cell(m)} | {Cell(l)} |", readme);
+        Assert.Contains($"Ties counted wrong: {model.GetProperty("counts").GetProperty("ties").GetInt32()} for the default model", readme);
+        Assert.Equal(2985, model.GetProperty("counts").GetProperty("scored").GetInt32());
     }
 }

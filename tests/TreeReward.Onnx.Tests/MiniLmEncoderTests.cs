@@ -25,12 +25,13 @@ public sealed class MiniLmEncoderTests(MiniLmFixture fixture) : IClassFixture<Mi
     ];
 
     [Fact]
-    public void Info_describes_a_384_dimensional_mean_pooled_encoder_with_a_versioned_id()
+    public void Info_describes_the_default_768_value_response_and_all_tokens_encoder_with_a_versioned_id()
     {
-        Assert.Equal(384, _encoder.Info.Dimension);
+        Assert.Equal(MiniLmPooling.ResponseAndAll, _encoder.Pooling);
+        Assert.Equal(768, _encoder.Info.Dimension);
         Assert.Equal(512, _encoder.Info.ContextLength);
-        Assert.StartsWith("minilm-l6-v2@24.9.52193/mean/ctx512/", _encoder.Info.Id);
-        Assert.Contains("mean", _encoder.Info.Pooling);
+        Assert.StartsWith("minilm-l6-v2@24.9.52193/response+all-mean/ctx512/", _encoder.Info.Id);
+        Assert.Contains("response's tokens", _encoder.Info.Pooling);
     }
 
     [Fact]
@@ -160,11 +161,12 @@ public sealed class MiniLmEncoderTests(MiniLmFixture fixture) : IClassFixture<Mi
     public async Task Response_pooling_averages_the_response_tokens_and_the_combined_vector_holds_both()
     {
         using var response = await MiniLmEncoder.LoadAsync(new MiniLmEncoderOptions { Pooling = MiniLmPooling.Response, Threads = 2 });
-        using var both = await MiniLmEncoder.LoadAsync(new MiniLmEncoderOptions { Pooling = MiniLmPooling.ResponseAndAll, Threads = 2 });
-        Assert.Equal(768, both.Info.Dimension);
+        using var allTokens = await MiniLmEncoder.LoadAsync(new MiniLmEncoderOptions { Pooling = MiniLmPooling.AllTokens, Threads = 2 });
+        var both = _encoder;
+        Assert.Equal((384, 384), (response.Info.Dimension, allTokens.Info.Dimension));
         Assert.Contains("/response-mean/", response.Info.Id);
-        Assert.Contains("/response+all-mean/", both.Info.Id);
-        var all = await _encoder.EncodeAsync(Inputs);
+        Assert.Contains("/mean/", allTokens.Info.Id);
+        var all = await allTokens.EncodeAsync(Inputs);
         var resp = await response.EncodeAsync(Inputs);
         var combined = await both.EncodeAsync(Inputs);
         for (int i = 0; i < Inputs.Length; i++)
