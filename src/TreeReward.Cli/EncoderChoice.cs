@@ -136,6 +136,8 @@ internal static class EncoderStore
             Truncation = spec.Truncation == "error" ? TruncationPolicy.Error : TruncationPolicy.KeepEnd,
         };
         string what;
+        if (spec.Id.StartsWith("unresolved:", StringComparison.Ordinal))
+            throw new UsageException($"model '{modelDirectory}' was imported without its backbone, so it cannot rate text; run 'treereward import' again with --gguf FILE (the backbone converted to GGUF)");
         if (spec.Kind == "gguf")
         {
             string path = ggufPath ?? spec.Path ?? throw new UsageException($"model '{modelDirectory}' uses a GGUF encoder but records no path; give it with --gguf PATH");

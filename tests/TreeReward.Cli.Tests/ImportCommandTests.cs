@@ -71,6 +71,11 @@ public sealed class ImportCommandTests : IDisposable
         var tree = TreeJson.Load(Path.Combine(model, "tree.json"));
         Assert.Equal(TreeJson.ToJson(PublishedModelImport.Import(hf).Tree), TreeJson.ToJson(tree));
         Assert.Equal("response 1 preferred", tree.ClassMeaning["1"]);
+
+        // Without its backbone the model cannot rate text, and says how to fix that.
+        var compare = Run("compare", "--model", model, "--prompt", "Hi", "--response-1", "Hello", "--response-2", "Hey");
+        Assert.Equal(2, compare.Code);
+        Assert.Contains("was imported without its backbone, so it cannot rate text; run 'treereward import' again with --gguf FILE", compare.Err);
     }
 
     [Fact]
@@ -87,6 +92,13 @@ public sealed class ImportCommandTests : IDisposable
         Assert.Matches(@"^gguf:[0-9a-f]{16}/last/llama3/v1$", spec.Id);
         Assert.Equal(("gguf", 64, "llama3", Path.GetFullPath(gguf)), (spec.Kind, spec.Dimension, spec.ChatTemplate, spec.Path));
         Assert.Contains(spec.Id, stdout);
+
+        // The imported model compares end to end: GGUF backbone → imported score head → imported scikit-learn tree.
+        var compare = Run("compare", "--model", model, "--prompt", "Hi", "--response-1", "Hello there.", "--response-2", "No.", "--json", "--threads", "1");
+        Assert.True(compare.Code == 0, compare.Err);
+        using var json = System.Text.Json.JsonDocument.Parse(compare.Out);
+        Assert.InRange(json.RootElement.GetProperty("probability").GetDouble(), 0, 1);
+        Assert.Equal(2, json.RootElement.GetProperty("rewards").GetArrayLength());
     }
 
     [Fact]

@@ -203,3 +203,56 @@ public sealed class ScoringCommandTests(SmallModelFixture model) : IClassFixture
         Assert.Contains("length baseline (characters)", stdout);
     }
 }
+
+public sealed class TrainCommandTests(SmallModelFixture model) : IClassFixture<SmallModelFixture>, IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("treereward-train-").FullName;
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        int code = CliApp.Run(args, stdout, stderr);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+
+    [Fact]
+    public void The_published_recipe_rates_both_responses_of_text_pairs_and_fits_the_tree_on_their_differences()
+    {
+        string output = Path.Combine(_dir, "published");
+        var (code, stdout, err) = Run("train", "--rater", model.Model, "--pairs", SharedData.Path("helpsteer2-sample/preference.sample.jsonl"),
+            "--out", output, "--cache", model.Cache, "--cv-folds", "2", "--max-depth", "2");
+        Assert.True(code == 0, err);
+        Assert.Matches(@"preference tree of depth \d \(\d+ leaves\) on \d+ pairs \(\d+ rows, ties=drop, order=both-orders", stdout);
+        Assert.Contains("the rater's predicted rating differences; label = sign of preference_strength (published recipe)", stdout);
+        var manifest = TreeReward.Scoring.ModelManifest.Read(output);
+        Assert.Equal("tree.json", manifest.TreeFile);
+        Assert.Equal("preference.sample.jsonl", manifest.Provenance["tree_data"]);
+        Assert.True(File.Exists(Path.Combine(output, "head.safetensors")));
+        Assert.Equal(0, Run("compare", "--model", output, "--prompt", "Hi", "--response-1", "Hello!", "--response-2", "Go away.").Code);
+    }
+
+    [Fact]
+    public void Rated_pairs_use_out_of_fold_predictions_of_responses_to_one_prompt()
+    {
+        string output = Path.Combine(_dir, "rated");
+        var (code, stdout, err) = Run("train", "--rater", model.Model, "--rated-pairs", SharedData.Path("helpsteer2-sample/ratings.sample.jsonl"),
+            "--out", output, "--cache", model.Cache, "--cv-folds", "2", "--max-depth", "2");
+        Assert.True(code == 0, err);
+        Assert.Contains("out-of-fold predicted rating differences (2-fold, grouped by prompt)", stdout);
+        Assert.Matches(@"on \d+ pairs", stdout);
+    }
+
+    [Fact]
+    public void Train_refuses_ambiguous_or_textless_sources()
+    {
+        var (code, _, err) = Run("train", "--rater", model.Model, "--out", Path.Combine(_dir, "x"));
+        Assert.Equal(2, code);
+        Assert.Equal("treereward: give exactly one of --pairs, --rated-pairs or --human-pairs", err.Trim());
+
+        (code, _, err) = Run("train", "--rater", model.Model, "--out", Path.Combine(_dir, "x"), "--pairs", SharedData.Path("helpsteer2-human-ratings/preference-ratings.csv"));
+        Assert.Equal(2, code);
+        Assert.Contains("has pairs without text", err);
+    }
+}
