@@ -7,22 +7,8 @@ using TreeReward.Trees;
 namespace TreeReward.Cli.Tests;
 
 /// <summary><c>treereward import</c> on fake Decision-Tree-Reward snapshots, with and without the tiny GGUF backbone.</summary>
-public sealed class ImportCommandTests : IDisposable
+public sealed class ImportCommandTests() : CliTestBase("treereward-import-cli-")
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("treereward-import-cli-").FullName;
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
-    private string PathOf(string name) => Path.Combine(_dir, name);
-
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = CliApp.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
-
     private string Snapshot(FakeHfSnapshotOptions? options, out (float[] Weight, float[] Bias) head)
     {
         string dir = PathOf("hf");
@@ -36,7 +22,7 @@ public sealed class ImportCommandTests : IDisposable
         Assert.Contains(expected, result.Err);
         Assert.Single(result.Err.TrimEnd('\n').Split('\n'));
         Assert.False(Directory.Exists(model));
-        Assert.Empty(Directory.GetDirectories(_dir, ".*.tmp*"));
+        Assert.Empty(Directory.GetDirectories(PathOf(""), ".*.tmp*"));
     }
 
     [Fact]
@@ -49,7 +35,7 @@ public sealed class ImportCommandTests : IDisposable
         Assert.Contains("imported hf: head 5x64, tree of depth 3", stdout);
         Assert.Contains("no --gguf", err);
         Assert.Equal(["head.safetensors", "tree.json", "treereward.json"], Directory.GetFiles(model).Select(Path.GetFileName).Order(StringComparer.Ordinal));
-        Assert.Empty(Directory.GetDirectories(_dir, ".*.tmp*"));
+        Assert.Empty(Directory.GetDirectories(PathOf(""), ".*.tmp*"));
 
         var manifest = ModelManifest.Read(model);
         Assert.Equal(new EncoderSpec("gguf", "unresolved:hf", 64, 131072, "keep-end") { Path = null, ChatTemplate = "llama3" }, manifest.Encoder);
@@ -143,7 +129,7 @@ public sealed class ImportCommandTests : IDisposable
         Assert.Equal(0, Run("import", "--hf-dir", hf, "--out", model, "--force").Code);
         Assert.False(File.Exists(Path.Combine(model, "stale.txt")));
         Assert.True(File.Exists(Path.Combine(model, ModelManifest.FileName)));
-        Assert.Empty(Directory.GetDirectories(_dir, ".*"));
+        Assert.Empty(Directory.GetDirectories(PathOf(""), ".*"));
 
         string other = Directory.CreateDirectory(PathOf("other")).FullName;
         File.WriteAllText(Path.Combine(other, "keep.txt"), "mine");

@@ -7,22 +7,9 @@ using TreeReward.Tests;
 namespace TreeReward.Cli.Tests;
 
 /// <summary>embed, embed merge, train-rater and rate with the real embedded MiniLM on HelpSteer2's 24-row sample.</summary>
-public sealed class RatingCommandTests : IDisposable
+public sealed class RatingCommandTests() : CliTestBase("treereward-rater-")
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("treereward-rater-").FullName;
     private static readonly string Sample = SharedData.Path("helpsteer2-sample/ratings.sample.jsonl");
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
-    private string PathOf(string name) => Path.Combine(_dir, name);
-
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = CliApp.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
 
     [Fact]
     public void Embed_fills_the_cache_once_and_a_rerun_encodes_nothing()
@@ -185,22 +172,9 @@ public sealed class ProgressLineTests
 }
 
 /// <summary>The GGUF path of the rater commands, with the tiny random-weight model the llama.cpp tests write.</summary>
-public sealed class GgufRaterCommandTests : IDisposable
+public sealed class GgufRaterCommandTests() : CliTestBase("treereward-gguf-")
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("treereward-gguf-").FullName;
     private static readonly string Sample = SharedData.Path("helpsteer2-sample/ratings.sample.jsonl");
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
-    private string PathOf(string name) => Path.Combine(_dir, name);
-
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = CliApp.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
 
     [Fact]
     public void A_gguf_backbone_trains_a_rater_that_rate_reopens_and_checks()

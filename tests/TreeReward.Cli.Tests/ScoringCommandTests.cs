@@ -27,20 +27,8 @@ public sealed class SmallModelFixture : IDisposable
     public void Dispose() => System.IO.Directory.Delete(Directory, recursive: true);
 }
 
-public sealed class ScoringCommandTests(SmallModelFixture model) : IClassFixture<SmallModelFixture>, IDisposable
+public sealed class ScoringCommandTests(SmallModelFixture model) : CliTestBase("treereward-score-"), IClassFixture<SmallModelFixture>
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("treereward-score-").FullName;
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-    private string PathOf(string name) => Path.Combine(_dir, name);
-
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = CliApp.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
-
     private const string Prompt = "A farmer has 17 sheep; all but 9 run away. How many are left?";
     private const string Right = "Nine sheep are left: \"all but 9\" means 9 stay.";
     private const string Wrong = "8";
@@ -204,23 +192,12 @@ public sealed class ScoringCommandTests(SmallModelFixture model) : IClassFixture
     }
 }
 
-public sealed class TrainCommandTests(SmallModelFixture model) : IClassFixture<SmallModelFixture>, IDisposable
+public sealed class TrainCommandTests(SmallModelFixture model) : CliTestBase("treereward-train-"), IClassFixture<SmallModelFixture>
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("treereward-train-").FullName;
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = CliApp.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
-
     [Fact]
     public void The_published_recipe_rates_both_responses_of_text_pairs_and_fits_the_tree_on_their_differences()
     {
-        string output = Path.Combine(_dir, "published");
+        string output = PathOf("published");
         var (code, stdout, err) = Run("train", "--rater", model.Model, "--pairs", SharedData.Path("helpsteer2-sample/preference.sample.jsonl"),
             "--out", output, "--cache", model.Cache, "--cv-folds", "2", "--max-depth", "2");
         Assert.True(code == 0, err);
@@ -236,7 +213,7 @@ public sealed class TrainCommandTests(SmallModelFixture model) : IClassFixture<S
     [Fact]
     public void Rated_pairs_use_out_of_fold_predictions_of_responses_to_one_prompt()
     {
-        string output = Path.Combine(_dir, "rated");
+        string output = PathOf("rated");
         var (code, stdout, err) = Run("train", "--rater", model.Model, "--rated-pairs", SharedData.Path("helpsteer2-sample/ratings.sample.jsonl"),
             "--out", output, "--cache", model.Cache, "--cv-folds", "2", "--max-depth", "2");
         Assert.True(code == 0, err);
@@ -247,11 +224,11 @@ public sealed class TrainCommandTests(SmallModelFixture model) : IClassFixture<S
     [Fact]
     public void Train_refuses_ambiguous_or_textless_sources()
     {
-        var (code, _, err) = Run("train", "--rater", model.Model, "--out", Path.Combine(_dir, "x"));
+        var (code, _, err) = Run("train", "--rater", model.Model, "--out", PathOf("x"));
         Assert.Equal(2, code);
         Assert.Equal("treereward: give exactly one of --pairs, --rated-pairs or --human-pairs", err.Trim());
 
-        (code, _, err) = Run("train", "--rater", model.Model, "--out", Path.Combine(_dir, "x"), "--pairs", SharedData.Path("helpsteer2-human-ratings/preference-ratings.csv"));
+        (code, _, err) = Run("train", "--rater", model.Model, "--out", PathOf("x"), "--pairs", SharedData.Path("helpsteer2-human-ratings/preference-ratings.csv"));
         Assert.Equal(2, code);
         Assert.Contains("has pairs without text", err);
     }
