@@ -46,8 +46,9 @@ internal static class RaterBench
         {
             using var encoder = await MiniLmEncoder.LoadAsync(new MiniLmEncoderOptions { Threads = Threads, MaxBatchSize = b });
             // Token ids computed once by the encoder's own tokenizer; the bare side only pads, runs and pools.
-            int[][] tokens = inputs.Select(input => encoder.Tokenize(input, out _)).ToArray();
-            int[][][] runs = BareMiniLm.Batches(tokens, b);
+            var starts = new int[inputs.Length];
+            int[][] tokens = inputs.Select((input, i) => encoder.Tokenize(input, out _, out starts[i])).ToArray();
+            int[][] runs = BareMiniLm.Order(tokens).Chunk(b).ToArray();
             if (b == BatchSizes[0])
             {
                 results["mean_tokens"] = tokens.Average(t => t.Length);
@@ -56,7 +57,7 @@ internal static class RaterBench
 
             // A short warm-up of each side (JIT, first ONNX Runtime run); a full pass would double the run time on 2 cores.
             await encoder.EncodeAsync(inputs[..4]);
-            bare.Run(tokens[..4]);
+            bare.Run(tokens[..4], starts[..4]);
 
             var oursSeconds = new List<double>();
             var bareSeconds = new List<double>();
@@ -76,7 +77,7 @@ internal static class RaterBench
                     }
                     else
                     {
-                        theirs = runs.SelectMany(bare.Run).ToArray();
+                        theirs = runs.SelectMany(run => bare.Run(run.Select(i => tokens[i]).ToArray(), run.Select(i => starts[i]).ToArray())).ToArray();
                         bareSeconds.Add(sw.Elapsed.TotalSeconds);
                     }
                 }
@@ -248,10 +249,12 @@ internal sealed class BareMiniLm : IDisposable
     /// <summary>Input indices sorted by token count, ties in input order — the encoder's batch composition.</summary>
     internal static int[] Order(int[][] tokens) => Enumerable.Range(0, tokens.Length).OrderBy(i => tokens[i].Length).ToArray();
 
-    internal static int[][][] Batches(int[][] tokens, int size) => Order(tokens).Chunk(size).Select(run => run.Select(i => tokens[i]).ToArray()).ToArray();
 
-    /// <summary>One run over the batch padded to its longest input; the mean of each input's own B x T x D rows.</summary>
-    internal float[][] Run(int[][] batch)
+    /// <summary>
+    /// One run over the batch padded to its longest input; per input the encoder's default pooling: the mean of the
+    /// response's rows [start, n−1) followed by the mean of all its n rows of the B x T x D output.
+    /// </summary>
+    internal float[][] Run(int[][] batch, int[] starts)
     {
         int b = batch.Length, t = batch.Max(x => x.Length);
         var ids = new long[b * t];
@@ -274,11 +277,14 @@ internal sealed class BareMiniLm : IDisposable
         var vectors = new float[b][];
         for (int i = 0; i < b; i++)
         {
-            var sum = new float[D];
-            for (int j = 0; j < batch[i].Length; j++)
-                TensorPrimitives.Add(sum, hidden.Slice((i * t + j) * D, D), sum);
-            TensorPrimitives.Multiply(sum, 1f / batch[i].Length, sum);
-            vectors[i] = sum;
+            int n = batch[i].Length;
+            var response = new float[D];
+            var all = new float[D];
+            for (int j = starts[i]; j < n - 1; j++) TensorPrimitives.Add(response, hidden.Slice((i * t + j) * D, D), response);
+            TensorPrimitives.Multiply(response, 1f / (n - 1 - starts[i]), response);
+            for (int j = 0; j < n; j++) TensorPrimitives.Add(all, hidden.Slice((i * t + j) * D, D), all);
+            TensorPrimitives.Multiply(all, 1f / n, all);
+            vectors[i] = [.. response, .. all];
         }
         return vectors;
     }
