@@ -135,6 +135,31 @@ public sealed class MiniLmEncoder : ITextEncoder
         }, cancellationToken);
     }
 
+    /// <summary>
+    /// An <see cref="TreeReward.Scoring.EncoderResolver"/> for model directories whose encoder is <c>minilm</c>: opens it
+    /// with the recorded pooling, context and truncation, e.g.
+    /// <c>await DecisionTreeRewardModel.LoadAsync("models/default", MiniLmEncoder.ResolveAsync)</c>.
+    /// </summary>
+    /// <exception cref="ModelFormatException">The spec names another kind of encoder or an unknown pooling.</exception>
+    public static async Task<ITextEncoder> ResolveAsync(TreeReward.Scoring.EncoderSpec spec, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        if (spec.Kind != "minilm") throw new ModelFormatException($"the model's encoder is '{spec.Kind}', not minilm; open it with that encoder's resolver");
+        var pooling = spec.Pooling switch
+        {
+            null or "all" => MiniLmPooling.AllTokens,
+            "response" => MiniLmPooling.Response,
+            "response+all" => MiniLmPooling.ResponseAndAll,
+            _ => throw new ModelFormatException($"the model's MiniLM pooling is '{spec.Pooling}'; expected all, response or response+all"),
+        };
+        return await LoadAsync(new MiniLmEncoderOptions
+        {
+            Pooling = pooling,
+            ContextLength = spec.ContextLength,
+            Truncation = spec.Truncation == "error" ? TruncationPolicy.Error : TruncationPolicy.KeepEnd,
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
     private static byte[] ReadResource(Assembly assembly, string name)
     {
         using var stream = assembly.GetManifestResourceStream(name) ?? throw new InvalidOperationException($"resource {name} missing from {ResourceAssembly}");

@@ -180,3 +180,29 @@ public sealed class MiniLmEncoderTests(MiniLmFixture fixture) : IClassFixture<Mi
         Assert.True(Distance(resp[0].Vector, resp[1].Vector) > Distance(all[0].Vector, all[1].Vector));
     }
 }
+
+public sealed class MiniLmResolverTests
+{
+    private static string RepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "TreeReward.slnx"))) return dir.FullName;
+        throw new DirectoryNotFoundException("repository root not found");
+    }
+
+    [Fact]
+    public async Task The_default_model_loads_with_the_minilm_resolver_alone()
+    {
+        using var model = await TreeReward.Scoring.DecisionTreeRewardModel.LoadAsync(Path.Combine(RepoRoot(), "models", "default"), MiniLmEncoder.ResolveAsync);
+        var c = await model.CompareAsync("What is 2 + 2?", "4", "5");
+        Assert.InRange(c.Probability, 0, 1);
+        Assert.Equal(768, model.Rater.Encoder.Info.Dimension);
+    }
+
+    [Fact]
+    public async Task The_resolver_refuses_another_kind_of_encoder()
+    {
+        var spec = new TreeReward.Scoring.EncoderSpec("gguf", "gguf:abc/last/llama3/v1", 64, 256, "keep-end");
+        await Assert.ThrowsAsync<ModelFormatException>(() => MiniLmEncoder.ResolveAsync(spec));
+    }
+}
