@@ -111,10 +111,12 @@ internal sealed class BatchingEncoder : ITextEncoder
         }
     }
 
-    /// <summary>Stops taking work and waits for the queued batches to finish.</summary>
-    public void Dispose()
-    {
-        _queue.Writer.TryComplete();
-        _loop.GetAwaiter().GetResult();
-    }
+    /// <summary>
+    /// Stops taking work; calls already queued are still encoded (the loop ends when the queue is empty). It does not
+    /// wait for them: it runs from the host's stopped callback, which must not block on a request's encoder call.
+    /// </summary>
+    public void Dispose() => _queue.Writer.TryComplete();
+
+    /// <summary>Completes when every queued call has been answered after <see cref="Dispose"/>.</summary>
+    internal Task Completion => _loop;
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics;
@@ -117,7 +118,8 @@ public static class RewardServer
     internal static string Json(Action<Utf8JsonWriter> write)
     {
         using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer)) write(w);
+        // Relaxed escaping keeps quotes and '+' readable in curl; the body is served as JSON, never embedded in HTML.
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping })) write(w);
         return Encoding.UTF8.GetString(buffer.ToArray());
     }
 }
@@ -329,7 +331,9 @@ internal sealed class RewardService : IDisposable
     }
 
     private static string WithWarnings(string json, List<string> warnings) =>
-        warnings.Count == 0 ? json : json[..^1] + ",\"warnings\":" + JsonSerializer.Serialize(warnings) + "}";
+        warnings.Count == 0 ? json : json[..^1] + ",\"warnings\":" + JsonSerializer.Serialize(warnings, RelaxedJson) + "}";
+
+    private static readonly JsonSerializerOptions RelaxedJson = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     // ---- endpoints ----------------------------------------------------------------------------------------------
 
