@@ -71,7 +71,7 @@ public static class RewardServer
             kestrel.Limits.MaxRequestBodySize = options.MaxBodyBytes;
             kestrel.AddServerHeader = false;
         });
-        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning); // the CLI prints its own "serving ... at URL" line
         configureBuilder?.Invoke(builder);
         var app = builder.Build();
 
