@@ -29,6 +29,7 @@ public static class CliApp
         root.Subcommands.Add(DataCommands.Create(stdout));
         root.Subcommands.Add(JudgeCommands.Create(stdout));
         root.Subcommands.Add(ImportCommand.Create(stdout));
+        root.Subcommands.Add(ServeCommand.Create(stdout));
 
         ParseResult parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

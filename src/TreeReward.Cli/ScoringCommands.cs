@@ -110,7 +110,7 @@ internal static class ScoringCommands
             var ranking = m.RankAsync(Conversation.ParseHelpSteer2(r.GetValue(prompt)!), given, ctrlC.Token).GetAwaiter().GetResult();
             if (r.GetValue(json))
             {
-                stdout.WriteLine(RankingJson(m.Attributes, ranking));
+                stdout.WriteLine(RankingJson.ToJson(m.Attributes, ranking));
                 return CliApp.ExitOk;
             }
             for (int k = 0; k < ranking.Order.Count; k++)
@@ -123,32 +123,6 @@ internal static class ScoringCommands
             return CliApp.ExitOk;
         });
         return command;
-    }
-
-    internal static string RankingJson(IReadOnlyList<string> attributes, Ranking ranking)
-    {
-        using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer))
-        {
-            w.WriteStartObject();
-            w.WriteStartArray("order");
-            foreach (int i in ranking.Order) w.WriteNumberValue(i);
-            w.WriteEndArray();
-            w.WriteStartArray("scores");
-            foreach (double s in ranking.Scores) w.WriteNumberValue(s);
-            w.WriteEndArray();
-            w.WriteStartArray("wins");
-            foreach (var row in ranking.Wins) { w.WriteStartArray(); foreach (double p in row) w.WriteNumberValue(p); w.WriteEndArray(); }
-            w.WriteEndArray();
-            w.WriteStartArray("attributes");
-            foreach (string a in attributes) w.WriteStringValue(a);
-            w.WriteEndArray();
-            w.WriteStartArray("ratings");
-            foreach (var s in ranking.Ratings) { w.WriteStartArray(); foreach (double v in s.Values) w.WriteNumberValue(v); w.WriteEndArray(); }
-            w.WriteEndArray();
-            w.WriteEndObject();
-        }
-        return Encoding.UTF8.GetString(buffer.ToArray());
     }
 
     private static Command Score(TextWriter stdout)
