@@ -84,7 +84,9 @@ public static class RewardServer
         app.UseRouting();
         app.Use(service.GateAsync);
 
-        app.MapGet("/", (HttpContext c) => Results.Text("TreeReward reward-model server: POST /v1/compare, /v1/rank, /v1/score, /get_reward; GET /v1/model, /v1/tree.svg, /metrics.\n"));
+        app.MapGet("/", (HttpContext c) => PageAsset.WriteAsync(c, "index.html"));
+        app.MapGet("/page.js", (HttpContext c) => PageAsset.WriteAsync(c, "page.js"));
+        app.MapGet("/page.css", (HttpContext c) => PageAsset.WriteAsync(c, "page.css"));
         app.MapPost("/v1/compare", service.CompareAsync);
         app.MapPost("/v1/rank", service.RankAsync);
         app.MapPost("/v1/score", service.ScoreAsync);
@@ -223,7 +225,9 @@ internal sealed class RewardService : IDisposable
     {
         string path = context.Request.Path.Value ?? "";
         bool probe = path is "/healthz" or "/readyz";
-        if (!probe && _keyHash is not null && !Authorized(context.Request))
+        // The page's own files hold no data; the page sends the key with every API call it makes.
+        bool page = path is "/" or "/page.js" or "/page.css";
+        if (!probe && !page && _keyHash is not null && !Authorized(context.Request))
         {
             context.Response.Headers.WWWAuthenticate = "Bearer";
             throw new RequestException(401, "unauthorized", "this server needs an API key: send 'Authorization: Bearer KEY'");
