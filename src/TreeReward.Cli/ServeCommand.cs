@@ -2,6 +2,8 @@ using System.CommandLine;
 using System.Globalization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Hosting;
+using TreeReward.Rating;
+using TreeReward.Scoring;
 using TreeReward.Server;
 
 namespace TreeReward.Cli;
@@ -18,9 +20,10 @@ internal static class ServeCommand
         var maxBatch = new Option<int>("--max-batch") { Description = "Most texts one encoder call collects from concurrent requests.", DefaultValueFactory = _ => defaults.MaxBatch };
         var maxBody = new Option<long>("--max-body-bytes") { Description = "Largest request body; larger ones get 413.", DefaultValueFactory = _ => defaults.MaxBodyBytes };
         var maxWait = new Option<double>("--max-wait-ms") { Description = "How long a request's texts wait for others to share an encoder call (milliseconds).", DefaultValueFactory = _ => defaults.MaxWait.TotalMilliseconds };
+        var cache = new Option<string?>("--cache") { Description = "Embedding cache folder: texts seen before (by any run with this encoder) are not encoded again; hits and misses appear in /metrics." };
         var command = new Command("serve", "Serve the reward model over HTTP: POST /v1/compare, /v1/rank, /v1/score, /get_reward (OpenRLHF); GET /v1/model, /v1/tree.svg, /healthz, /readyz, /metrics. Ctrl-C stops it after the requests in flight.")
         {
-            urls, apiKeyEnv, maxBatch, maxBody, maxWait,
+            urls, apiKeyEnv, maxBatch, maxBody, maxWait, cache,
         };
         foreach (var option in model.All) command.Options.Add(option);
         command.SetAction(r =>
@@ -39,7 +42,10 @@ internal static class ServeCommand
                 Urls = r.GetValue(urls)!, ApiKey = key, MaxBatch = r.GetValue(maxBatch), MaxBodyBytes = r.GetValue(maxBody),
                 MaxWait = TimeSpan.FromMilliseconds(r.GetValue(maxWait)),
             };
-            using var m = model.Load(r, CancellationToken.None, batchSize: Math.Max(16, options.MaxBatch));
+            using var loaded = model.Load(r, CancellationToken.None, batchSize: Math.Max(16, options.MaxBatch));
+            using var store = r.GetValue(cache) is string dir ? EmbeddingCache.Open(dir, loaded.Rater.Encoder.Info, "serve") : null;
+            var m = store is null ? loaded : new DecisionTreeRewardModel(
+                new AttributeRater(new CachedEncoder(loaded.Rater.Encoder, store), loaded.Rater.Head), loaded.Tree, loaded.Manifest, loaded.Options);
             var app = RewardServer.Build(m, options);
             try
             {
