@@ -378,11 +378,18 @@ internal sealed class RewardService : IDisposable
         await RewardServer.WriteJsonAsync(context, 200, WithWarnings(RankingJson.ToJson(_model.Attributes, ranking), limit.Warnings)).ConfigureAwait(false);
     }
 
+    private void TooMany(int count, string field)
+    {
+        if (count > _options.MaxItemsPerRequest)
+            throw new RequestException(422, "too_many_items", $"\"{field}\" has {count} entries; this server takes at most {_options.MaxItemsPerRequest} per request");
+    }
+
     public async Task ScoreAsync(HttpContext context)
     {
         using var document = await ReadJsonAsync(context).ConfigureAwait(false);
         var items = Array(document.RootElement, "items");
         if (items.GetArrayLength() == 0) throw new RequestException(422, "invalid_field", "\"items\" is empty; give at least one {prompt|messages, response}");
+        TooMany(items.GetArrayLength(), "items");
         var limit = new TextLimit(_options);
         var inputs = new List<EncoderInput>();
         int i = 0;
@@ -427,6 +434,7 @@ internal sealed class RewardService : IDisposable
         var queries = Strings(Array(root, "query"), "query");
         string[]? prompts = root.TryGetProperty("prompts", out var p) && p.ValueKind != JsonValueKind.Null ? Strings(Array(root, "prompts"), "prompts") : null;
         if (queries.Length == 0) throw new RequestException(422, "invalid_field", "\"query\" is empty; give at least one text");
+        TooMany(queries.Length, "query");
         if (prompts is not null && prompts.Length != queries.Length)
             throw new RequestException(422, "invalid_field", $"\"prompts\" has {prompts.Length} entries and \"query\" {queries.Length}; give one prompt per query");
         var limit = new TextLimit(_options);
@@ -522,6 +530,7 @@ internal sealed class RewardService : IDisposable
             w.WriteStartObject("limits");
             w.WriteNumber("max_body_bytes", _options.MaxBodyBytes);
             w.WriteNumber("max_responses_per_rank", _options.MaxResponsesPerRank);
+            w.WriteNumber("max_items_per_request", _options.MaxItemsPerRequest);
             w.WriteNumber("max_text_chars", _options.MaxTextChars);
             w.WriteBoolean("truncate_long_text", _options.TruncateLongText);
             w.WriteNumber("max_batch", _options.MaxBatch);

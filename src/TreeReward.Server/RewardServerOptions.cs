@@ -27,6 +27,12 @@ public sealed record RewardServerOptions
     /// <summary>Most responses one <c>/v1/rank</c> request may rank (the work grows with n²); more get 422 (<c>too_many_responses</c>).</summary>
     public int MaxResponsesPerRank { get; init; } = 64;
 
+    /// <summary>
+    /// Most items of one <c>/v1/score</c> request and texts of one <c>/get_reward</c> request (OpenRLHF sends a
+    /// micro-batch per call); more get 422 (<c>too_many_items</c>), so one request cannot hold the encoder for minutes.
+    /// </summary>
+    public int MaxItemsPerRequest { get; init; } = 1024;
+
     /// <summary>Longest text field (prompt, message content, response, query) in UTF-16 characters; see <see cref="TruncateLongText"/>.</summary>
     public int MaxTextChars { get; init; } = 100_000;
 
@@ -50,6 +56,7 @@ public sealed record RewardServerOptions
         if (MaxBatch < 1) throw new ArgumentException($"MaxBatch is {MaxBatch}; expected 1 or more", nameof(MaxBatch));
         if (MaxWait < TimeSpan.Zero) throw new ArgumentException($"MaxWait is {MaxWait}; expected zero or more", nameof(MaxWait));
         if (MaxBodyBytes < 1) throw new ArgumentException($"MaxBodyBytes is {MaxBodyBytes}; expected 1 or more", nameof(MaxBodyBytes));
+        if (MaxItemsPerRequest < 1) throw new ArgumentException($"MaxItemsPerRequest is {MaxItemsPerRequest}; expected 1 or more", nameof(MaxItemsPerRequest));
         if (MaxResponsesPerRank < 1) throw new ArgumentException($"MaxResponsesPerRank is {MaxResponsesPerRank}; expected 1 or more", nameof(MaxResponsesPerRank));
         if (MaxTextChars < 1) throw new ArgumentException($"MaxTextChars is {MaxTextChars}; expected 1 or more", nameof(MaxTextChars));
         if (RequestsInFlightLimit < 1) throw new ArgumentException($"RequestsInFlightLimit is {RequestsInFlightLimit}; expected 1 or more", nameof(RequestsInFlightLimit));

@@ -70,6 +70,20 @@ public sealed class ErrorTests(ModelFixture fixture)
     }
 
     [Fact]
+    public async Task Too_many_score_items_or_reward_queries_are_422()
+    {
+        await using var host = await TestHost.StartAsync(fixture.Model, new RewardServerOptions { MaxItemsPerRequest = 2 });
+        var items = Enumerable.Range(0, 3).Select(i => new { prompt = "p", response = $"r{i}" }).ToArray();
+        var (score, scoreBody, _) = await host.PostAsync("/v1/score", JsonSerializer.Serialize(new { items }));
+        Assert.Equal(422, score);
+        Assert.Equal(("too_many_items", "\"items\" has 3 entries; this server takes at most 2 per request"), (Error(scoreBody).Code, Error(scoreBody).Message));
+        var (rewards, rewardsBody, _) = await host.PostAsync("/get_reward", JsonSerializer.Serialize(new { query = new[] { "a", "b", "c" } }));
+        Assert.Equal(422, rewards);
+        Assert.Equal("too_many_items", Error(rewardsBody).Code);
+        Assert.Equal(200, (await host.PostAsync("/v1/score", JsonSerializer.Serialize(new { items = items[..2] }))).Status);
+    }
+
+    [Fact]
     public async Task Long_text_keeps_its_end_with_a_warning_or_is_refused()
     {
         string longResponse = new string('a', 50) + " The answer is nine minutes.";
