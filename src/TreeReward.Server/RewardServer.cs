@@ -504,29 +504,16 @@ internal sealed class RewardService : IDisposable
             w.WriteEndObject();
             w.WritePropertyName("tree");
             w.WriteRawValue(TreeJson.ToJson(_model.Tree));
-            w.WriteStartObject("rating_metrics");
-            foreach (var (set, perAttribute) in manifest?.RatingMetrics ?? new Dictionary<string, IReadOnlyDictionary<string, RegressionMetrics>>())
+            if (manifest is not null) manifest.WriteRecords(w);
+            else
             {
-                w.WriteStartObject(set);
-                foreach (var (attribute, m) in perAttribute)
-                {
-                    w.WriteStartObject(attribute);
-                    w.WriteNumber("count", m.Count);
-                    Number(w, "mse", m.Mse);
-                    Number(w, "mae", m.Mae);
-                    Number(w, "pearson", m.Pearson);
-                    Number(w, "spearman", m.Spearman);
-                    w.WriteEndObject();
-                }
+                w.WriteStartObject("rating_metrics");
+                w.WriteEndObject();
+                w.WriteStartObject("numbers");
+                w.WriteEndObject();
+                w.WriteStartObject("provenance");
                 w.WriteEndObject();
             }
-            w.WriteEndObject();
-            w.WriteStartObject("numbers");
-            foreach (var (name, value) in manifest?.Numbers ?? new Dictionary<string, double>()) Number(w, name, value);
-            w.WriteEndObject();
-            w.WriteStartObject("provenance");
-            foreach (var (key, value) in manifest?.Provenance ?? new Dictionary<string, string>()) w.WriteString(key, value);
-            w.WriteEndObject();
             w.WriteStartObject("limits");
             w.WriteNumber("max_body_bytes", _options.MaxBodyBytes);
             w.WriteNumber("max_responses_per_rank", _options.MaxResponsesPerRank);
@@ -538,11 +525,6 @@ internal sealed class RewardService : IDisposable
             w.WriteEndObject();
         });
         return RewardServer.WriteJsonAsync(context, 200, json);
-    }
-
-    private static void Number(Utf8JsonWriter w, string name, double value)
-    {
-        if (double.IsFinite(value)) w.WriteNumber(name, value); else w.WriteNull(name);
     }
 
     /// <summary>

@@ -96,6 +96,17 @@ public sealed record ModelManifest
         w.WriteEndObject();
         w.WriteEndObject();
         if (TreeFile is null) w.WriteNull("tree"); else { w.WriteStartObject("tree"); w.WriteString("file", TreeFile); w.WriteEndObject(); }
+        WriteRecords(w);
+        w.WriteEndObject();
+    }
+
+    /// <summary>
+    /// Writes the <c>rating_metrics</c>, <c>numbers</c> and <c>provenance</c> properties as treereward.json has them, into
+    /// an object being written (the server's <c>/v1/model</c> uses it too).
+    /// </summary>
+    public void WriteRecords(Utf8JsonWriter w)
+    {
+        ArgumentNullException.ThrowIfNull(w);
         w.WriteStartObject("rating_metrics");
         foreach (var (set, perAttribute) in RatingMetrics)
         {
@@ -118,7 +129,6 @@ public sealed record ModelManifest
         w.WriteEndObject();
         w.WriteStartObject("provenance");
         foreach (var (key, value) in Provenance) w.WriteString(key, value);
-        w.WriteEndObject();
         w.WriteEndObject();
     }
 
