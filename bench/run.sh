@@ -9,6 +9,11 @@
 # embeddings on one thread, then CompareAsync latency with MiniLM at 2 and 1 threads, each in its own process; writes
 # bench/out/compare-*.json and the tables between the compare markers. SECONDS_PER_PATH (default 2, timed per path) and
 # COMPARES (default 200) size it.
+# bench/run.sh serve: load test of `treereward serve` (models/default, its own process on 127.0.0.1, a free port) with
+# CONCURRENCY (default 200) loopback clients for DURATION seconds (default 60), at most MAX_REQUESTS (default 1000000)
+# requests, once without and once with the embedding cache (a fresh one in out/serve-cache); writes
+# bench/out/serve-*.json and the tables between the serve markers. POOL (default 100 prompt/response pairs) and
+# DRAIN (default 120 s for the requests still in flight at the end) size it too.
 set -euo pipefail
 cd "$(dirname "$0")"
 mode="${1:-trees}"
@@ -28,6 +33,16 @@ if [ "$mode" = compare ]; then
     $bench compare-latency --out out/compare-latency-2.json --threads 2 --repeats "${COMPARES:-200}"
     $bench compare-latency --out out/compare-latency-1.json --threads 1 --repeats "${COMPARES:-200}"
     $bench compare-report out/compare-throughput.json README.md out/compare-latency-2.json out/compare-latency-1.json
+    exit 0
+fi
+
+if [ "$mode" = serve ]; then
+    ../treereward --help >/dev/null # builds ../artifacts/cli when the sources changed
+    load=(--cli ../artifacts/cli/TreeReward.Cli.dll --concurrency "${CONCURRENCY:-200}" --duration "${DURATION:-60}"
+        --max-requests "${MAX_REQUESTS:-1000000}" --pool "${POOL:-100}" --drain "${DRAIN:-120}")
+    $bench serve "${load[@]}" --out out/serve-nocache.json
+    $bench serve "${load[@]}" --cache out/serve-cache --out out/serve-cache.json
+    $bench serve-report out/serve-nocache.json out/serve-cache.json README.md
     exit 0
 fi
 

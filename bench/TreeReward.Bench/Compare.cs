@@ -299,14 +299,14 @@ internal static class CompareBench
     private static double Median(List<double> values) => Percentile(values, 0.5);
 
     /// <summary>Nearest-rank percentile (the median of an even count is the mean of the middle two).</summary>
-    private static double Percentile(List<double> values, double q)
+    internal static double Percentile(List<double> values, double q)
     {
         var sorted = values.Order().ToList();
         if (q == 0.5 && sorted.Count % 2 == 0) return (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
         return sorted[Math.Clamp((int)Math.Ceiling(q * sorted.Count) - 1, 0, sorted.Count - 1)];
     }
 
-    private static JsonObject Machine() => new()
+    internal static JsonObject Machine() => new()
     {
         ["cores"] = Environment.ProcessorCount,
         ["runtime"] = Environment.Version.ToString(),

@@ -10,6 +10,9 @@ using TreeReward.Trees;
 // bench compare-throughput --out FILE [--model DIR] [--seconds S]   head + tree pairs/s from cached embeddings, one thread
 // bench compare-latency --out FILE --threads N [--model DIR] [--repeats N]   model load and CompareAsync latency with MiniLM
 // bench compare-report THROUGHPUT.json README.md LATENCY.json...   writes the compare tables between the compare markers
+// bench serve --cli DLL --out FILE [--cache DIR] [--concurrency C] [--duration S] [--max-requests N] [--pool PAIRS] [--drain S]
+//     load test of `treereward serve` (its own process) with C loopback clients for S seconds
+// bench serve-report RUN.json... README.md   writes the load-test tables between the serve markers
 
 var argsList = args.ToList();
 string Arg(string name, string? fallback = null)
@@ -39,8 +42,16 @@ switch (args.FirstOrDefault())
             int.Parse(Arg("--repeats", "200"), CultureInfo.InvariantCulture), Arg("--out"));
     case "compare-report" when args.Length >= 4:
         return CompareBench.Report(args[1], args[3..], args[2]);
+    case "serve":
+        return await ServeBench.Run(new ServeBench.Settings(Arg("--cli"), Path.GetFullPath(Arg("--model", CompareBench.ModelDirectory)),
+            argsList.Contains("--cache") ? Path.GetFullPath(Arg("--cache")) : null,
+            int.Parse(Arg("--concurrency", "200"), CultureInfo.InvariantCulture), double.Parse(Arg("--duration", "60"), CultureInfo.InvariantCulture),
+            long.Parse(Arg("--max-requests", "1000000"), CultureInfo.InvariantCulture), int.Parse(Arg("--pool", "100"), CultureInfo.InvariantCulture),
+            double.Parse(Arg("--drain", "120"), CultureInfo.InvariantCulture), Arg("--ratings", RaterBench.RatingsFile), Arg("--out")));
+    case "serve-report" when args.Length >= 3:
+        return ServeBench.Report(args[1..^1], args[^1]);
     default:
-        Console.Error.WriteLine("usage: bench data --out DIR | bench run --data DIR --out FILE [--repeats N] [--only a,b] | bench minilm|gguf --out FILE [--inputs N] [--repeats N] | bench rater-report MINILM.json GGUF.json README.md | bench compare-throughput --out FILE | bench compare-latency --out FILE --threads N | bench compare-report THROUGHPUT.json README.md LATENCY.json...");
+        Console.Error.WriteLine("usage: bench data --out DIR | bench run --data DIR --out FILE [--repeats N] [--only a,b] | bench minilm|gguf --out FILE [--inputs N] [--repeats N] | bench rater-report MINILM.json GGUF.json README.md | bench compare-throughput --out FILE | bench compare-latency --out FILE --threads N | bench compare-report THROUGHPUT.json README.md LATENCY.json... | bench serve --cli DLL --out FILE [--cache DIR] | bench serve-report RUN.json... README.md");
         return 2;
 }
 
