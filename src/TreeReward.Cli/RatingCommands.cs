@@ -125,16 +125,9 @@ internal static partial class RatingCommands
             int cvFolds = r.GetValue(folds) is int f && (f == 0 || f >= 2) ? f : throw new UsageException("--cv-folds must be 0 (skip) or at least 2");
 
             string dataPath = DataCommands.ResolveLocal(r.GetValue(ratings)!, stderr);
-            if (DatasetInspector.Detect(dataPath) != DatasetKind.HelpSteer2Ratings)
-                throw new UsageException($"--ratings '{dataPath}' does not hold HelpSteer2 rating rows (prompt, response and the five ratings)");
-            var rows = HelpSteer2.ReadRatings(dataPath).ToList();
-            var inputs = rows.Select(row => new EncoderInput(row.Conversation, row.Response)).ToArray();
-            var promptIds = new Dictionary<string, int>(StringComparer.Ordinal);
-            int[] groups = rows.Select(row => promptIds.TryGetValue(row.Prompt, out int g) ? g : promptIds[row.Prompt] = promptIds.Count).ToArray();
+            var table = RatingTable.Read(dataPath, "--ratings");
+            var rows = table.Rows;
             int a = Attributes.All.Count;
-            var labels = new double[rows.Count * a];
-            for (int i = 0; i < rows.Count; i++)
-                for (int k = 0; k < a; k++) labels[i * a + k] = rows[i].Ratings.Values[k] ?? double.NaN;
 
             using var ctrlC = new CtrlC();
             var encoderOptions = encoder.Options(r);
@@ -144,7 +137,7 @@ internal static partial class RatingCommands
             EmbeddingRunResult embedded;
             try
             {
-                embedded = EmbeddingRun.RunAsync(inputs, model, store, new EmbeddingRunOptions(), progress, ctrlC.Token).GetAwaiter().GetResult();
+                embedded = EmbeddingRun.RunAsync(table.Inputs, model, store, new EmbeddingRunOptions(), progress, ctrlC.Token).GetAwaiter().GetResult();
             }
             catch (OperationCanceledException) when (ctrlC.Pressed)
             {
@@ -159,11 +152,10 @@ internal static partial class RatingCommands
                 stderr.WriteLine($"treereward: warning: {embedded.Truncated} responses were longer than {model.Info.ContextLength} tokens; the start of their conversation was dropped");
 
             int d = model.Info.Dimension;
-            var features = new float[rows.Count * d];
-            for (int i = 0; i < rows.Count; i++) embedded.Embeddings[i]!.Vector.CopyTo(features, i * d);
+            var features = table.Features(embedded.Embeddings, d);
             var trainer = new RidgeTrainer(options);
-            var fit = trainer.Fit(features, d, labels, a, groups, Attributes.All);
-            RidgeCrossValidation? cv = cvFolds >= 2 ? trainer.CrossValidate(features, d, labels, a, groups, cvFolds, options.Seed, Attributes.All) : null;
+            var fit = trainer.Fit(features, d, table.Labels, a, table.Groups, Attributes.All);
+            RidgeCrossValidation? cv = cvFolds >= 2 ? trainer.CrossValidate(features, d, table.Labels, a, table.Groups, cvFolds, options.Seed, Attributes.All) : null;
 
             var metrics = new Dictionary<string, IReadOnlyDictionary<string, RegressionMetrics>>
             {
@@ -184,7 +176,7 @@ internal static partial class RatingCommands
                     ["ratings"] = Path.GetFileName(dataPath),
                     ["ratings_sha256"] = Provenance.Sha256(dataPath),
                     ["ratings_rows"] = rows.Count.ToString(CultureInfo.InvariantCulture),
-                    ["prompts"] = promptIds.Count.ToString(CultureInfo.InvariantCulture),
+                    ["prompts"] = table.Prompts.ToString(CultureInfo.InvariantCulture),
                     ["encoder"] = model.Info.Description,
                     ["ridge"] = string.Create(CultureInfo.InvariantCulture, $"alphas {string.Join(",", options.Alphas)}, standardize {options.Standardize}, validation fraction {options.ValidationFraction} of prompts, seed {options.Seed}"),
                     ["created"] = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
@@ -196,7 +188,7 @@ internal static partial class RatingCommands
             manifest.Write(outDir); // last: a directory with a manifest is complete
 
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"rater trained on {rows.Count} responses to {promptIds.Count} prompts of {Path.GetFileName(dataPath)} with {model.Info.Id} ({embedded.Encoded} encoded, {embedded.FromCache} from cache)"));
+                $"rater trained on {rows.Count} responses to {table.Prompts} prompts of {Path.GetFileName(dataPath)} with {model.Info.Id} ({embedded.Encoded} encoded, {embedded.FromCache} from cache)"));
             stdout.WriteLine(cv is null ? "attribute      alpha   val r   val MAE" : $"attribute      alpha   val r   val MAE   {cvFolds}-fold CV r   CV MAE   CV Spearman");
             for (int k = 0; k < a; k++)
             {

@@ -134,20 +134,12 @@ internal static class TrainCommand
     private static (List<PreferencePair>, string) OutOfFoldPairs(string path, ITextEncoder encoder, ModelManifest manifest, EmbeddingCache store,
         int folds, int seed, IProgress<EmbeddingProgress> progress, CancellationToken cancellationToken)
     {
-        if (DatasetInspector.Detect(path) != DatasetKind.HelpSteer2Ratings)
-            throw new UsageException($"--rated-pairs '{path}' does not hold HelpSteer2 rating rows (prompt, response and the five ratings)");
-        var rows = HelpSteer2.ReadRatings(path).ToList();
-        var inputs = rows.Select(row => new EncoderInput(row.Conversation, row.Response)).ToArray();
-        var run = EmbeddingRun.RunAsync(inputs, encoder, store, new EmbeddingRunOptions(), progress, cancellationToken).GetAwaiter().GetResult();
+        var table = RatingTable.Read(path, "--rated-pairs");
+        var rows = table.Rows;
+        var run = EmbeddingRun.RunAsync(table.Inputs, encoder, store, new EmbeddingRunOptions(), progress, cancellationToken).GetAwaiter().GetResult();
         int d = encoder.Info.Dimension, a = Attributes.All.Count;
-        var features = new float[rows.Count * d];
-        for (int i = 0; i < rows.Count; i++) run.Embeddings[i]!.Vector.CopyTo(features, i * d);
-        var labels = new double[rows.Count * a];
-        for (int i = 0; i < rows.Count; i++)
-            for (int k = 0; k < a; k++) labels[i * a + k] = rows[i].Ratings.Values[k] ?? double.NaN;
-        var promptIds = new Dictionary<string, int>(StringComparer.Ordinal);
-        int[] groups = rows.Select(row => promptIds.TryGetValue(row.Prompt, out int g) ? g : promptIds[row.Prompt] = promptIds.Count).ToArray();
-        var cv = new RidgeTrainer(new RidgeOptions { Standardize = manifest.Standardize, Seed = seed }).CrossValidate(features, d, labels, a, groups, folds, seed, Attributes.All);
+        var cv = new RidgeTrainer(new RidgeOptions { Standardize = manifest.Standardize, Seed = seed })
+            .CrossValidate(table.Features(run.Embeddings, d), d, table.Labels, a, table.Groups, folds, seed, Attributes.All);
 
         var pairs = new List<PreferencePair>();
         for (int i = 0; i + 1 < rows.Count; i++)
