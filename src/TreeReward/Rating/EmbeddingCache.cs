@@ -268,17 +268,29 @@ public sealed class EmbeddingCache : IDisposable
             using var target = Open(directory, info, writer);
             string targetPath = Path.GetFullPath(Path.Combine(target.Folder, writer + Extension));
             int added = 0, present = 0;
+            // Appended in blocks: Add flushes each call, and a flush per record would make a large merge I/O-bound.
+            var pending = new List<(CacheKey, Embedding)>();
+            var pendingKeys = new HashSet<CacheKey>();
             foreach (var (path, _) in group)
             {
                 if (Path.GetFullPath(path) == targetPath) continue;
                 foreach (var (key, embedding) in ReadAll(path, info))
                 {
-                    if (target.Contains(key)) { present++; continue; }
-                    target.Add([(key, embedding)]);
+                    if (target.Contains(key) || !pendingKeys.Add(key)) { present++; continue; }
+                    pending.Add((key, embedding));
                     added++;
+                    if (pending.Count == 1024) Flush();
                 }
             }
+            Flush();
             results.Add((group.Key.Id, added, present));
+
+            void Flush()
+            {
+                target.Add(pending);
+                pending.Clear();
+                pendingKeys.Clear();
+            }
         }
         return results;
     }
