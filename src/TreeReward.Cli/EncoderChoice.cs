@@ -41,20 +41,8 @@ internal sealed class EncoderChoice
     public Task<ITextEncoder> OpenAsync(ParseResult r, CancellationToken cancellationToken) =>
         OpenAsync(r.GetValue(Encoder)!, Options(r), r.GetValue(GpuLayers), r.GetValue(ChatTemplate)!, cancellationToken, r.GetValue(Pooling)!);
 
-    internal static MiniLmPooling PoolingOf(string name) => name switch
-    {
-        "response" => MiniLmPooling.Response,
-        "response+all" => MiniLmPooling.ResponseAndAll,
-        "all" => MiniLmPooling.AllTokens,
-        _ => throw new UsageException($"pooling '{name}': expected all, response or response+all"),
-    };
-
-    internal static string NameOf(MiniLmPooling pooling) => pooling switch
-    {
-        MiniLmPooling.Response => "response",
-        MiniLmPooling.ResponseAndAll => "response+all",
-        _ => "all",
-    };
+    internal static MiniLmPooling PoolingOf(string name) =>
+        MiniLmEncoder.TryParsePooling(name, out var pooling) ? pooling : throw new UsageException($"pooling '{name}': expected all, response or response+all");
 
     public EncoderOptions Options(ParseResult r) => new()
     {
@@ -117,7 +105,7 @@ internal static class EncoderStore
         },
         MiniLmEncoder miniLm => new EncoderSpec("minilm", encoder.Info.Id, encoder.Info.Dimension, encoder.Info.ContextLength, Truncation(options))
         {
-            Pooling = EncoderChoice.NameOf(miniLm.Pooling),
+            Pooling = MiniLmEncoder.PoolingName(miniLm.Pooling),
         },
         _ => new EncoderSpec("minilm", encoder.Info.Id, encoder.Info.Dimension, encoder.Info.ContextLength, Truncation(options)),
     };

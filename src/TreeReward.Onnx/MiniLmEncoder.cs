@@ -145,19 +145,31 @@ public sealed class MiniLmEncoder : ITextEncoder
     {
         ArgumentNullException.ThrowIfNull(spec);
         if (spec.Kind != "minilm") throw new ModelFormatException($"the model's encoder is '{spec.Kind}', not minilm; open it with that encoder's resolver");
-        var pooling = spec.Pooling switch
-        {
-            null or "all" => MiniLmPooling.AllTokens,
-            "response" => MiniLmPooling.Response,
-            "response+all" => MiniLmPooling.ResponseAndAll,
-            _ => throw new ModelFormatException($"the model's MiniLM pooling is '{spec.Pooling}'; expected all, response or response+all"),
-        };
+        if (!TryParsePooling(spec.Pooling ?? "all", out var pooling))
+            throw new ModelFormatException($"the model's MiniLM pooling is '{spec.Pooling}'; expected all, response or response+all");
         return await LoadAsync(new MiniLmEncoderOptions
         {
             Pooling = pooling,
             ContextLength = spec.ContextLength,
             Truncation = spec.Truncation == "error" ? TruncationPolicy.Error : TruncationPolicy.KeepEnd,
         }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The name of a pooling in model manifests and on the command line: <c>all</c>, <c>response</c>, <c>response+all</c>.</summary>
+    public static string PoolingName(MiniLmPooling pooling) => pooling switch
+    {
+        MiniLmPooling.Response => "response",
+        MiniLmPooling.ResponseAndAll => "response+all",
+        _ => "all",
+    };
+
+    /// <summary>The pooling a <see cref="PoolingName"/> names; false for any other text.</summary>
+    public static bool TryParsePooling(string name, out MiniLmPooling pooling)
+    {
+        foreach (var candidate in Enum.GetValues<MiniLmPooling>())
+            if (PoolingName(candidate) == name) { pooling = candidate; return true; }
+        pooling = default;
+        return false;
     }
 
     private static byte[] ReadResource(Assembly assembly, string name)
