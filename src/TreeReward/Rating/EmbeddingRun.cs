@@ -42,7 +42,11 @@ public sealed record EmbeddingProgress(int Done, int Total, int FromCache, int E
     public TimeSpan? Eta => Rate is double r ? TimeSpan.FromSeconds((Total - Done) / r) : null;
 }
 
-/// <summary>What <see cref="EmbeddingRun.RunAsync"/> did; <see cref="Embeddings"/> has one entry per input (null outside the shard or when not collected).</summary>
+/// <summary>
+/// What <see cref="EmbeddingRun.RunAsync"/> did; <see cref="Embeddings"/> has one entry per input (null outside the shard
+/// or when not collected). <see cref="Truncated"/> counts distinct texts of the shard whose conversation was cut: all of
+/// them when collecting, only the ones encoded in this run otherwise.
+/// </summary>
 public sealed record EmbeddingRunResult(Embedding?[] Embeddings, int Distinct, int InShard, int FromCache, int Encoded, int Truncated);
 
 /// <summary>Options of an embedding run.</summary>
@@ -90,7 +94,9 @@ public static class EmbeddingRun
         }
         progress?.Report(new EmbeddingProgress(fromCache, shardInputs.Length, fromCache, 0, clock.Elapsed));
 
-        int encoded = 0, truncated = 0;
+        // Truncated texts among the distinct ones of the shard: those read from the cache count too when the vectors are
+        // collected (a rerun warns as the first run did); a pure cache-filling run only knows the ones it encodes.
+        int encoded = 0, truncated = options.Collect ? found.Values.Count(e => e.Truncated) : 0;
         for (int start = 0; start < pending.Count; start += options.ChunkSize)
         {
             cancellationToken.ThrowIfCancellationRequested();

@@ -143,9 +143,24 @@ public sealed class EmbeddingCacheTests : IDisposable
         {
             var result = await EmbeddingRun.RunAsync(inputs, encoder, cache, new EmbeddingRunOptions { ChunkSize = 4 });
             Assert.Equal((10, 10, 4, 6), (result.Distinct, result.InShard, result.FromCache, result.Encoded));
+            Assert.Equal(0, result.Truncated);
             Assert.Equal(10, encoder.Encoded);
             for (int i = 0; i < inputs.Length; i++) Assert.Equal(encoder.Vector(encoder.Format(inputs[i])).Vector, result.Embeddings[i]!.Vector);
         }
+    }
+
+    [Fact]
+    public async Task Truncated_texts_read_from_the_cache_are_counted_like_encoded_ones()
+    {
+        var encoder = new HashEncoder();
+        var input = Input(1);
+        using var cache = EmbeddingCache.Open(_dir, encoder.Info);
+        var cut = encoder.Vector(encoder.Format(input)) with { DroppedTokens = 7 };
+        cache.Add([(CacheKey.Of(encoder.Format(input)), cut)]);
+        var collected = await EmbeddingRun.RunAsync([input, Input(2)], encoder, cache, new EmbeddingRunOptions());
+        Assert.Equal((1, 1, 1), (collected.FromCache, collected.Encoded, collected.Truncated));
+        var fillOnly = await EmbeddingRun.RunAsync([input, Input(2)], encoder, cache, new EmbeddingRunOptions { Collect = false });
+        Assert.Equal((2, 0, 0), (fillOnly.FromCache, fillOnly.Encoded, fillOnly.Truncated)); // not read, so not known
     }
 
     [Fact]
