@@ -287,13 +287,7 @@ internal sealed record ScoreRow(JsonElement? Id, EncoderInput[] Inputs, bool IsP
                 w.WritePropertyName("comparison");
                 ComparisonJson.Write(w, model.Compare(scores[0], scores[1]));
             }
-            else
-            {
-                w.WriteStartObject("ratings");
-                for (int k = 0; k < model.Attributes.Count; k++) w.WriteNumber(model.Attributes[k], scores[0].Values[k]);
-                w.WriteEndObject();
-                w.WriteBoolean("truncated", scores[0].Truncated);
-            }
+            else ComparisonJson.WriteRatings(w, model.Attributes, scores[0]);
             w.WriteEndObject();
         }
         return Encoding.UTF8.GetString(buffer.ToArray());

@@ -408,10 +408,7 @@ internal sealed class RewardService : IDisposable
             foreach (var s in scores)
             {
                 w.WriteStartObject();
-                w.WriteStartObject("ratings");
-                for (int a = 0; a < _model.Attributes.Count; a++) w.WriteNumber(_model.Attributes[a], s.Values[a]);
-                w.WriteEndObject();
-                w.WriteBoolean("truncated", s.Truncated);
+                ComparisonJson.WriteRatings(w, _model.Attributes, s);
                 w.WriteEndObject();
             }
             w.WriteEndArray();

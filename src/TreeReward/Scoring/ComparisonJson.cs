@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using TreeReward.Data;
+using TreeReward.Rating;
 using TreeReward.Trees;
 
 namespace TreeReward.Scoring;
@@ -46,6 +47,18 @@ public static class ComparisonJson
         foreach (bool t in c.Truncated) w.WriteBooleanValue(t);
         w.WriteEndArray();
         w.WriteEndObject();
+    }
+
+    /// <summary>
+    /// One scored response inside an object being written: <c>"ratings": {attribute: value}, "truncated": bool</c> — an
+    /// item of <c>/v1/score</c> and a row of <c>treereward score</c>.
+    /// </summary>
+    public static void WriteRatings(Utf8JsonWriter w, IReadOnlyList<string> attributes, AttributeScores scores)
+    {
+        w.WriteStartObject("ratings");
+        for (int a = 0; a < attributes.Count; a++) w.WriteNumber(attributes[a], scores.Values[a]);
+        w.WriteEndObject();
+        w.WriteBoolean("truncated", scores.Truncated);
     }
 
     private static void WritePath(Utf8JsonWriter w, DecisionPath path)
